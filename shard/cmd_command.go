@@ -1,0 +1,305 @@
+package shard
+
+import "strings"
+
+// COMMAND and its subcommands describe the command table itself, so clients
+// (redis-cli hints, cluster clients' key extraction) see what duva implements.
+
+func init() {
+	register(&Command{Name: "command", Arity: -1, Flags: FlagLoading | FlagStale, Group: "server", Summary: "Get array of Redis command details", Since: "2.8.13", Exec: commandCommand,
+		Sub: map[string]*Command{
+			"count":   {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Get total number of Redis commands", Since: "2.8.13", Exec: commandCountCommand},
+			"info":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get array of specific Redis command details, or all when no argument is given.", Since: "2.8.13", Exec: commandInfoCommand},
+			"docs":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get array of specific Redis command documentation", Since: "7.0.0", Exec: commandDocsCommand},
+			"list":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get an array of Redis command names", Since: "7.0.0", Exec: commandListCommand},
+			"getkeys": {Arity: -3, Flags: FlagLoading | FlagStale, Summary: "Extract keys given a full Redis command", Since: "2.8.13", Exec: commandGetKeysCommand},
+			"help":    {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Show helpful text about the different subcommands", Since: "5.0.0", Exec: helpCommand},
+		}})
+}
+
+// topCommands lists the top-level commands in name order.
+func topCommands() []*Command {
+	var l []*Command
+	for _, c := range commandList {
+		if c.parent == nil {
+			l = append(l, c)
+		}
+	}
+	for i := 1; i < len(l); i++ {
+		for j := i; j > 0 && l[j].Name < l[j-1].Name; j-- {
+			l[j], l[j-1] = l[j-1], l[j]
+		}
+	}
+	return l
+}
+
+func commandCommand(c *Ctx) {
+	if len(c.Args) > 1 {
+		c.Out = appendUnknownSubcommand(c.Out, c.Args[1], "command")
+		return
+	}
+	cmds := topCommands()
+	c.Array(len(cmds))
+	for _, cmd := range cmds {
+		c.commandInfo(cmd)
+	}
+}
+
+func commandCountCommand(c *Ctx) { c.Int(int64(len(topCommands()))) }
+
+func commandInfoCommand(c *Ctx) {
+	if len(c.Args) == 2 {
+		cmds := topCommands()
+		c.Array(len(cmds))
+		for _, cmd := range cmds {
+			c.commandInfo(cmd)
+		}
+		return
+	}
+	c.Array(len(c.Args) - 2)
+	for _, name := range c.Args[2:] {
+		cmd := lookupFullName(string(name))
+		if cmd == nil {
+			c.NullArray()
+			continue
+		}
+		c.commandInfo(cmd)
+	}
+}
+
+// lookupFullName finds "get" or "config|get".
+func lookupFullName(name string) *Command {
+	name = strings.ToLower(name)
+	if i := strings.IndexByte(name, '|'); i >= 0 {
+		p := commandTable[name[:i]]
+		if p == nil {
+			return nil
+		}
+		return p.Sub[name[i+1:]]
+	}
+	return commandTable[name]
+}
+
+func (c *Command) flagList() []string {
+	var l []string
+	for _, f := range flagNames {
+		if c.Flags&f.f != 0 {
+			l = append(l, f.name)
+		}
+	}
+	return l
+}
+
+// aclCategories derives Redis's ACL categories from flags and group.
+func (c *Command) aclCategories() []string {
+	var l []string
+	if c.Flags&FlagWrite != 0 {
+		l = append(l, "@write")
+	}
+	if c.Flags&FlagReadonly != 0 {
+		l = append(l, "@read")
+	}
+	if c.Flags&FlagAdmin != 0 {
+		l = append(l, "@admin", "@dangerous")
+	}
+	switch c.Group {
+	case "generic":
+		l = append(l, "@keyspace")
+	case "string", "list", "set", "sorted-set", "hash", "connection", "transactions", "pubsub", "scripting", "geo", "stream", "bitmap", "hyperloglog":
+		l = append(l, "@"+strings.TrimPrefix(c.Group, "sorted-"))
+	}
+	if c.Flags&FlagFast != 0 {
+		l = append(l, "@fast")
+	} else {
+		l = append(l, "@slow")
+	}
+	return l
+}
+
+func (c *Ctx) commandInfo(cmd *Command) {
+	c.Array(10)
+	c.BulkString(cmd.Name)
+	c.Int(int64(cmd.Arity))
+	flags := cmd.flagList()
+	c.Set(len(flags))
+	for _, f := range flags {
+		c.Simple(f)
+	}
+	c.Int(int64(cmd.FirstKey))
+	c.Int(int64(cmd.LastKey))
+	c.Int(int64(cmd.Step))
+	cats := cmd.aclCategories()
+	c.Set(len(cats))
+	for _, a := range cats {
+		c.Simple(a)
+	}
+	c.Set(0) // tips
+	if cmd.FirstKey > 0 {
+		c.Array(1)
+		c.Map(3)
+		c.BulkString("flags")
+		if cmd.Flags&FlagWrite != 0 {
+			c.Set(2)
+			c.Simple("RW")
+			c.Simple("UPDATE")
+		} else {
+			c.Set(2)
+			c.Simple("RO")
+			c.Simple("ACCESS")
+		}
+		c.BulkString("begin_search")
+		c.Map(2)
+		c.BulkString("type")
+		c.BulkString("index")
+		c.BulkString("spec")
+		c.Map(1)
+		c.BulkString("index")
+		c.Int(int64(cmd.FirstKey))
+		c.BulkString("find_keys")
+		c.Map(2)
+		c.BulkString("type")
+		c.BulkString("range")
+		c.BulkString("spec")
+		c.Map(3)
+		c.BulkString("lastkey")
+		last := cmd.LastKey
+		if last > 0 {
+			last -= cmd.FirstKey
+		}
+		c.Int(int64(last))
+		c.BulkString("keystep")
+		c.Int(int64(cmd.Step))
+		c.BulkString("limit")
+		c.Int(0)
+	} else {
+		c.Array(0)
+	}
+	subs := sortedSubs(cmd)
+	c.Array(len(subs))
+	for _, s := range subs {
+		c.commandInfo(s)
+	}
+}
+
+func sortedSubs(cmd *Command) []*Command {
+	var l []*Command
+	for _, s := range cmd.Sub {
+		l = append(l, s)
+	}
+	for i := 1; i < len(l); i++ {
+		for j := i; j > 0 && l[j].Name < l[j-1].Name; j-- {
+			l[j], l[j-1] = l[j-1], l[j]
+		}
+	}
+	return l
+}
+
+func commandDocsCommand(c *Ctx) {
+	var cmds []*Command
+	if len(c.Args) == 2 {
+		cmds = topCommands()
+	} else {
+		for _, n := range c.Args[2:] {
+			if cmd := lookupFullName(string(n)); cmd != nil {
+				cmds = append(cmds, cmd)
+			}
+		}
+	}
+	c.Map(len(cmds))
+	for _, cmd := range cmds {
+		c.BulkString(cmd.Name)
+		c.commandDoc(cmd)
+	}
+}
+
+func (c *Ctx) commandDoc(cmd *Command) {
+	subs := sortedSubs(cmd)
+	n := 3
+	if len(subs) > 0 {
+		n++
+	}
+	c.Map(n)
+	c.BulkString("summary")
+	c.BulkString(cmd.Summary)
+	c.BulkString("since")
+	c.BulkString(cmd.Since)
+	c.BulkString("group")
+	c.BulkString(cmd.Group)
+	if len(subs) > 0 {
+		c.BulkString("subcommands")
+		c.Map(len(subs))
+		for _, s := range subs {
+			c.BulkString(s.Name)
+			c.commandDoc(s)
+		}
+	}
+}
+
+func commandListCommand(c *Ctx) {
+	var filter func(*Command) bool
+	if len(c.Args) > 2 {
+		if len(c.Args) != 5 || !strings.EqualFold(string(c.Args[2]), "filterby") {
+			c.SyntaxError()
+			return
+		}
+		arg := c.Args[4]
+		switch strings.ToLower(string(c.Args[3])) {
+		case "module":
+			filter = func(*Command) bool { return false }
+		case "aclcat":
+			cat := "@" + strings.ToLower(string(arg))
+			filter = func(cmd *Command) bool {
+				for _, a := range cmd.aclCategories() {
+					if a == cat {
+						return true
+					}
+				}
+				return false
+			}
+		case "pattern":
+			filter = func(cmd *Command) bool { return match(arg, []byte(cmd.Name)) }
+		default:
+			c.SyntaxError()
+			return
+		}
+	}
+	var names []string
+	for _, cmd := range commandList {
+		if filter == nil || filter(cmd) {
+			names = append(names, cmd.Name)
+		}
+	}
+	sortStrings(names)
+	c.Array(len(names))
+	for _, n := range names {
+		c.BulkString(n)
+	}
+}
+
+func commandGetKeysCommand(c *Ctx) {
+	args := c.Args[2:]
+	cmd := lookupCommand(args[0])
+	if cmd == nil {
+		c.Error("ERR Invalid command specified")
+		return
+	}
+	if cmd.Sub != nil {
+		if sub := cmd.subcommand(args); sub != nil {
+			cmd = sub
+		}
+	}
+	if !cmd.arityOK(len(args)) {
+		c.Error("ERR Invalid number of arguments specified for command")
+		return
+	}
+	first, last, step := cmd.keyRange(args)
+	if first == 0 {
+		c.Error("ERR The command has no key arguments")
+		return
+	}
+	n := (last-first)/step + 1
+	c.Array(n)
+	for i := first; i <= last; i += step {
+		c.Bulk(args[i])
+	}
+}

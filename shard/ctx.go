@@ -1,0 +1,152 @@
+package shard
+
+import (
+	"time"
+
+	"github.com/duva-db/duva/codec"
+)
+
+// Ctx is what a command handler sees: its arguments, the client, the reply
+// buffer, and the keyspace of the shards its worker holds for it. A Ctx belongs to
+// one Worker and is reused for every command it runs; handlers must not keep it.
+type Ctx struct {
+	e      *Engine
+	w      *Worker
+	Client *Client
+	Cmd    *Command
+	Args   [][]byte
+	Out    []byte
+	Now    int64 // unix ms, fixed for the whole command (Redis's cached mstime)
+	db     int
+	proto  int
+}
+
+// run executes cmd with the shards it needs already held by the calling worker.
+func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte) []byte {
+	c := &w.ctx
+	c.Client, c.Cmd, c.Args, c.Out = cl, cmd, args, out
+	c.db, c.proto = cl.DB(), cl.Proto()
+	mode := cl.ReplyMode
+	mark := len(out)
+	start := time.Now()
+	c.Now = start.UnixMilli()
+	cmd.Exec(c)
+	dur := time.Since(start)
+	out = c.Out
+	c.Client, c.Cmd, c.Args, c.Out = nil, nil, nil, nil
+
+	st := &w.stats[cmd.id]
+	st.calls.Add(1)
+	us := dur.Microseconds()
+	st.usec.Add(us)
+	if len(out) > mark && out[mark] == '-' {
+		st.failed.Add(1)
+	}
+	cl.lastCmd.Store(int32(cmd.id))
+	cl.lastActive.Store(c.Now)
+	w.e.afterCommand(cl, cmd, args, dur)
+	switch mode {
+	case ReplyOff:
+		if cl.ReplyMode == ReplyOff {
+			out = out[:mark]
+		}
+	case ReplySkip:
+		out = out[:mark]
+		cl.ReplyMode = ReplyOn
+	}
+	return out
+}
+
+// Proto is the client's RESP version.
+func (c *Ctx) Proto() int { return c.proto }
+
+// DBIndex is the selected database.
+func (c *Ctx) DBIndex() int { return c.db }
+
+// shardOf returns the shard that owns key. The worker holds it for this command.
+func (c *Ctx) shardOf(key []byte) *Shard {
+	if len(c.e.shards) == 1 {
+		return c.e.shards[0]
+	}
+	return c.e.shards[c.e.slotShard[KeySlot(key)]]
+}
+
+// dict is the table of key's shard in the selected database.
+func (c *Ctx) dict(key []byte) *Dict { return c.shardOf(key).dbs[c.db] }
+
+// Lookup finds a live key, deleting it first if its TTL has passed (lazy expiry).
+func (c *Ctx) Lookup(key []byte) *Entry {
+	s := c.shardOf(key)
+	d := s.dbs[c.db]
+	e := d.Get(key)
+	if e != nil && e.Expire != 0 && e.Expire <= c.Now {
+		d.Delete(key)
+		s.expiredKeys.Add(1)
+		return nil
+	}
+	return e
+}
+
+// LookupRead is Lookup for a read, counted in keyspace_hits/misses.
+func (c *Ctx) LookupRead(key []byte) *Entry {
+	e := c.Lookup(key)
+	s := c.shardOf(key)
+	if e == nil {
+		s.keyMisses.Add(1)
+	} else {
+		s.keyHits.Add(1)
+	}
+	return e
+}
+
+// Create adds key, which the caller found absent with Lookup.
+func (c *Ctx) Create(key []byte) *Entry {
+	c.e.stats.dirty.Add(1)
+	return c.dict(key).Insert(key)
+}
+
+// Remove deletes key if present (expired or not); reports whether it was live.
+func (c *Ctx) Remove(key []byte) bool {
+	if c.Lookup(key) == nil {
+		return false
+	}
+	c.dict(key).Delete(key)
+	c.e.stats.dirty.Add(1)
+	return true
+}
+
+// SetExpire sets (at > 0) or clears (at == 0) the TTL of entry e of key.
+func (c *Ctx) SetExpire(key []byte, e *Entry, at int64) {
+	if e.Expire != at {
+		c.dict(key).SetExpire(e, at)
+	}
+}
+
+// Dirty counts n changes for rdb_changes_since_last_save.
+func (c *Ctx) Dirty(n int) { c.e.stats.dirty.Add(int64(n)) }
+
+// Engine gives handlers the server-wide state.
+func (c *Ctx) Engine() *Engine { return c.e }
+
+// Reply helpers append to c.Out.
+
+func (c *Ctx) OK()                     { c.Out = codec.AppendOK(c.Out) }
+func (c *Ctx) Simple(s string)         { c.Out = codec.AppendSimple(c.Out, s) }
+func (c *Ctx) Error(msg string)        { c.Out = codec.AppendError(c.Out, msg) }
+func (c *Ctx) Int(n int64)             { c.Out = codec.AppendInt(c.Out, n) }
+func (c *Ctx) Bulk(b []byte)           { c.Out = codec.AppendBulk(c.Out, b) }
+func (c *Ctx) BulkString(s string)     { c.Out = codec.AppendBulkString(c.Out, s) }
+func (c *Ctx) BulkInt(n int64)         { c.Out = codec.AppendBulkInt(c.Out, n) }
+func (c *Ctx) Null()                   { c.Out = codec.AppendNull(c.Out, c.proto) }
+func (c *Ctx) NullArray()              { c.Out = codec.AppendNullArray(c.Out, c.proto) }
+func (c *Ctx) Array(n int)             { c.Out = codec.AppendArrayHeader(c.Out, n) }
+func (c *Ctx) Map(n int)               { c.Out = codec.AppendMapHeader(c.Out, c.proto, n) }
+func (c *Ctx) Set(n int)               { c.Out = codec.AppendSetHeader(c.Out, c.proto, n) }
+func (c *Ctx) Double(f float64)        { c.Out = codec.AppendDouble(c.Out, c.proto, f) }
+func (c *Ctx) Bool(v bool)             { c.Out = codec.AppendBool(c.Out, c.proto, v) }
+func (c *Ctx) Verbatim(s string)       { c.Out = codec.AppendVerbatim(c.Out, c.proto, "txt", []byte(s)) }
+func (c *Ctx) WrongType()              { c.Error(ErrWrongType) }
+func (c *Ctx) SyntaxError()            { c.Error(ErrSyntax) }
+func (c *Ctx) NotInteger()             { c.Error(ErrNotInteger) }
+func (c *Ctx) ArityError()             { c.Out = appendArityError(c.Out, c.Cmd) }
+func (c *Ctx) Errorf(prefix, s string) { c.Error(prefix + s) }
