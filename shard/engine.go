@@ -38,6 +38,11 @@ type Engine struct {
 	opsMu      sync.Mutex
 	opsSamples []opsSample
 
+	// hop: every keyed command is queued to its shard's own goroutine (the
+	// classic actor hand-off) instead of running inline when the shard is free.
+	// Only for measuring the two designs side by side (shard-handoff hop).
+	hop bool
+
 	tickStop chan struct{}
 	tickDone chan struct{}
 	tickW    *Worker
@@ -56,6 +61,8 @@ type Shard struct {
 	held atomic.Bool
 	mb   *ring
 	dbs  []*Dict // one per logical database; holder only
+
+	wake chan struct{} // hop mode: wakes the shard's goroutine
 
 	tickQueued atomic.Bool // a tick job is in mb
 	tick       job
@@ -83,6 +90,7 @@ func NewEngine(cfg *config.Config) *Engine {
 		runID:     newRunID(),
 		tickStop:  make(chan struct{}),
 		tickDone:  make(chan struct{}),
+		hop:       cfg.ShardHandoff == "hop",
 	}
 	e.slowlog.init()
 	// A client has at most one job in flight, and each shard at most one tick job,
@@ -96,6 +104,7 @@ func NewEngine(cfg *config.Config) *Engine {
 			s.dbs[d] = NewDict()
 		}
 		s.tick = job{kind: jobTick, shard: s}
+		s.wake = make(chan struct{}, 1)
 		e.shards = append(e.shards, s)
 	}
 	for slot := 0; slot < SlotCount; slot++ {
@@ -117,6 +126,34 @@ func (e *Engine) ShardOf(key []byte) int { return int(e.slotShard[KeySlot(key)])
 // Start runs the periodic shard tick (active expiry, incremental rehash) at hz.
 func (e *Engine) Start() {
 	go e.ticker()
+	if e.hop {
+		for _, s := range e.shards {
+			go e.shardLoop(s, e.NewWorker())
+		}
+	}
+}
+
+// shardLoop is a shard's own goroutine in hop mode: it drains the mailbox
+// whenever woken.
+func (e *Engine) shardLoop(s *Shard, w *Worker) {
+	for {
+		select {
+		case <-e.tickStop:
+			return
+		case <-s.wake:
+		}
+		if s.tryAcquire() {
+			w.drain(s)
+		}
+		w.settle()
+	}
+}
+
+func (s *Shard) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Stop ends the ticker.
@@ -271,6 +308,11 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 	if !ok {
 		return appendSyntaxError(out), false
 	}
+	if w.e.hop && len(need) > 0 {
+		w.releaseCur()
+		w.queue(cl, cmd, args, need, 0)
+		return out, true
+	}
 	switch len(need) {
 	case 0:
 		w.releaseCur()
@@ -327,6 +369,15 @@ func (w *Worker) release(s *Shard) {
 // taking each such shard if it is free. Its loop ends because each pass either
 // finds an empty mailbox or leaves the shard to another holder, who rechecks in turn.
 func (w *Worker) settle() {
+	if w.e.hop {
+		for _, s := range w.recheck {
+			if s.mb.ready() {
+				s.signal()
+			}
+		}
+		w.recheck = w.recheck[:0]
+		return
+	}
 	for len(w.recheck) > 0 {
 		s := w.recheck[len(w.recheck)-1]
 		w.recheck = w.recheck[:len(w.recheck)-1]
