@@ -39,13 +39,13 @@
 //		if len(args) > 0 {
 //			... execute args
 //		}
-//		in = in[n:] // or Discard(n)
+//		in = in[n:] // with gnet: Discard the total once per batch
 //	}
 //
-// Hard limits (Limits) are checked as soon as the bytes that break them are
-// seen, before anything is buffered for them. Memory is never reserved from
-// a declared length: "*1048576\r\n" or "$104857600\r\n" cost nothing until the
-// data itself arrives.
+// Limits are checked as soon as the bytes that break them are seen: a
+// declared length over the limit fails at its header, before its data is
+// waited for. Memory is never reserved from a declared length:
+// "*1048576\r\n" or "$104857600\r\n" cost nothing until the data arrives.
 //
 // # Buffer lifetime
 //

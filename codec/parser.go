@@ -30,8 +30,9 @@ var (
 
 // errExpectedDollar builds Redis's "expected '$', got '%c'". Redis maps CR and
 // LF in error text to spaces so the reply stays on one line; other bytes,
-// even NUL and bytes >= 0x80, are sent raw. Errors end the connection, so the
-// allocation here is not on the hot path.
+// including bytes >= 0x80, are sent raw (a NUL never gets here: it hides the
+// line's end). Errors end the connection, so the allocation here is not on
+// the hot path.
 func errExpectedDollar(c byte) *ProtocolError {
 	if c == '\r' || c == '\n' {
 		c = ' '

@@ -19,12 +19,17 @@ type Ctx struct {
 	Now    int64 // unix ms, fixed for the whole command (Redis's cached mstime)
 	db     int
 	proto  int
+	only   *Shard // the one shard this command needs, if just one (saves rehashing its keys)
 }
 
 // run executes cmd with the shards it needs already held by the calling worker.
-func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte) []byte {
+func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need []int) []byte {
 	c := &w.ctx
 	c.Client, c.Cmd, c.Args, c.Out = cl, cmd, args, out
+	c.only = nil
+	if len(need) == 1 {
+		c.only = w.e.shards[need[0]]
+	}
 	c.db, c.proto = cl.DB(), cl.Proto()
 	mode := cl.ReplyMode
 	mark := len(out)
@@ -65,6 +70,9 @@ func (c *Ctx) DBIndex() int { return c.db }
 
 // shardOf returns the shard that owns key. The worker holds it for this command.
 func (c *Ctx) shardOf(key []byte) *Shard {
+	if c.only != nil {
+		return c.only
+	}
 	if len(c.e.shards) == 1 {
 		return c.e.shards[0]
 	}
@@ -75,8 +83,9 @@ func (c *Ctx) shardOf(key []byte) *Shard {
 func (c *Ctx) dict(key []byte) *Dict { return c.shardOf(key).dbs[c.db] }
 
 // Lookup finds a live key, deleting it first if its TTL has passed (lazy expiry).
-func (c *Ctx) Lookup(key []byte) *Entry {
-	s := c.shardOf(key)
+func (c *Ctx) Lookup(key []byte) *Entry { return c.lookupIn(c.shardOf(key), key) }
+
+func (c *Ctx) lookupIn(s *Shard, key []byte) *Entry {
 	d := s.dbs[c.db]
 	e := d.Get(key)
 	if e != nil && e.Expire != 0 && e.Expire <= c.Now {
@@ -89,8 +98,8 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 
 // LookupRead is Lookup for a read, counted in keyspace_hits/misses.
 func (c *Ctx) LookupRead(key []byte) *Entry {
-	e := c.Lookup(key)
 	s := c.shardOf(key)
+	e := c.lookupIn(s, key)
 	if e == nil {
 		s.keyMisses.Add(1)
 	} else {

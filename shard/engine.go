@@ -316,7 +316,7 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 	switch len(need) {
 	case 0:
 		w.releaseCur()
-		return w.run(cl, cmd, args, out), false
+		return w.run(cl, cmd, args, out, need), false
 	case 1:
 		s := w.e.shards[need[0]]
 		if w.cur != s {
@@ -327,7 +327,7 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 			}
 			w.cur = s
 		}
-		return w.run(cl, cmd, args, out), false
+		return w.run(cl, cmd, args, out, need), false
 	}
 	w.releaseCur()
 	for i, id := range need {
@@ -336,7 +336,7 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 			return out, true
 		}
 	}
-	out = w.run(cl, cmd, args, out)
+	out = w.run(cl, cmd, args, out, need)
 	for _, id := range need {
 		w.release(w.e.shards[id])
 	}
@@ -430,7 +430,7 @@ func (w *Worker) advance(j *job) bool {
 		}
 		j.got++
 	}
-	j.out = w.run(j.cl, j.cmd, j.args, j.out[:0])
+	j.out = w.run(j.cl, j.cmd, j.args, j.out[:0], j.need)
 	return true
 }
 

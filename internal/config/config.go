@@ -138,6 +138,11 @@ type Config struct {
 	Shards     int    // shards: runtime.NumCPU()
 	EventLoops int    // event-loops: runtime.NumCPU()
 	PprofAddr  string // pprof-addr: "" = off
+	// ShardHandoff picks how loops reach shards (shard-handoff: combine|hop).
+	// combine: run inline when the shard is free, queue only when busy (the
+	// default, measured faster); hop: always queue to the shard's goroutine, the
+	// classic actor design, kept so bench/ can measure the two side by side.
+	ShardHandoff string
 
 	// ConfigFile is the absolute path of the configuration file given to
 	// Parse, "" if none. It is not an option.

@@ -186,6 +186,7 @@ var options = []option{
 	// duva.
 	{name: "shards", kind: kindInt, flags: immutable, min: 1, max: 1024, def: defaultParallelism, field: func(c *Config) any { return &c.Shards }},
 	{name: "event-loops", kind: kindInt, flags: immutable, min: 1, max: 1024, def: defaultParallelism, field: func(c *Config) any { return &c.EventLoops }},
+	{name: "shard-handoff", kind: kindEnum, flags: immutable, enum: []string{"combine", "hop"}, def: "combine", field: func(c *Config) any { return &c.ShardHandoff }},
 	{name: "pprof-addr", kind: kindString, flags: immutable, def: "", field: func(c *Config) any { return &c.PprofAddr }},
 }
 
