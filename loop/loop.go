@@ -338,7 +338,7 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	if t := s.eng.Limits().Timeout; t > 0 {
 		s.eng.KillIdle(t)
 	}
-	return 10 * time.Millisecond, gnet.None
+	return 50 * time.Millisecond, gnet.None
 }
 
 func addrString(a net.Addr) string {

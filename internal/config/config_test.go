@@ -83,7 +83,7 @@ func TestDefaults(t *testing.T) {
 	eq(t, c.LogFile, "")
 	eq(t, c.Hz, 10)
 	eq(t, c.Shards, min(runtime.NumCPU(), 1024))
-	eq(t, c.EventLoops, min(runtime.NumCPU(), 1024))
+	eq(t, c.EventLoops, max(1, min(runtime.NumCPU()/2, 1024)))
 	eq(t, c.PprofAddr, "")
 	eq(t, c.ProtoMaxBulkLen, 512<<20)
 	eq(t, c.ClientQueryBufferLimit, 1<<30)

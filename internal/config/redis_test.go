@@ -23,7 +23,7 @@ import (
 // free port, with its dir in a temporary directory, and is killed at the end.
 
 // Options that are duva's own, or where duva knowingly differs.
-var notInRedis = map[string]bool{"shards": true, "event-loops": true, "pprof-addr": true}
+var notInRedis = map[string]bool{"shards": true, "event-loops": true, "pprof-addr": true, "shard-handoff": true}
 
 func redisBin(t *testing.T) string {
 	t.Helper()
