@@ -36,9 +36,23 @@ import (
 // starve the others on its loop; the rest runs after a Wake.
 const maxBatch = 1024
 
-// pauseOutput is the pending-output size past which a client's further input is
-// not processed until the client reads its replies (back-pressure).
-const pauseOutput = 1 << 20
+// defaultPauseOutput is the pending-output size past which a client's further
+// input is not processed until the client reads its replies (back-pressure),
+// when client-output-buffer-limit normal sets no limit (Redis's default).
+const defaultPauseOutput = 1 << 20
+
+// pauseOutput is where back-pressure starts: the soft limit if one is set (a
+// paused client over it for its seconds is then disconnected, as in Redis),
+// else the hard limit (a batch that overshoots it disconnects), else 1 MB.
+func pauseOutput(l *shard.ConnLimits) int {
+	switch {
+	case l.OutputSoft > 0:
+		return int(l.OutputSoft)
+	case l.OutputHard > 0:
+		return int(l.OutputHard)
+	}
+	return defaultPauseOutput
+}
 
 // Options configure the listeners.
 type Options struct {
@@ -83,6 +97,7 @@ type conn struct {
 	// softSince: when pending output first passed the soft limit (0 = below).
 	softSince time.Time
 	closing   bool
+	qbuf, obl atomic.Int64 // published for CLIENT LIST
 }
 
 // New makes a server for eng.
@@ -166,9 +181,8 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	cl.Kill = func() { _ = c.Close() }
 	cl.Stats = func() shard.ConnStats {
-		// Racy reads of gnet counters are avoided: CLIENT LIST shows what the
-		// loop last published.
-		return shard.ConnStats{}
+		// gnet's buffers belong to the loop: show what it last published.
+		return shard.ConnStats{QueryBuf: int(cn.qbuf.Load()), OutputBuf: int(cn.obl.Load())}
 	}
 	cn.cl = cl
 	c.SetContext(cn)
@@ -203,12 +217,19 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			return s.finish(cn, out, true)
 		}
 	}
-	if c.OutboundBuffered() > pauseOutput {
-		// The client is not reading its replies: stop consuming its requests.
+	if a := s.checkOutputLimits(cn); a != gnet.None {
+		return a
+	}
+	pauseAt := pauseOutput(s.eng.Limits())
+	if c.OutboundBuffered() > pauseAt {
+		// The client is not reading its replies: stop consuming its requests
+		// until OnTick finds the output drained.
 		s.pause(cn)
-		ls.out = out
-		if a := s.flush(cn, out); a != gnet.None {
-			return a
+		if len(out) > 0 {
+			ls.out = out
+			if a := s.flush(cn, out); a != gnet.None {
+				return a
+			}
 		}
 		return s.checkQueryLimit(cn)
 	}
@@ -239,7 +260,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			cn.waiting = true
 			break
 		}
-		if cn.cl.CloseAfterReply || n >= maxBatch {
+		if cn.cl.CloseAfterReply || n >= maxBatch || len(out) > pauseAt {
 			break
 		}
 	}
@@ -259,9 +280,16 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if a := s.flush(cn, out); a != gnet.None {
 		return a
 	}
-	if !cn.waiting && n >= maxBatch && c.InboundBuffered() > 0 {
-		_ = c.Wake(nil) // more to do: let the other connections run first
+	if !cn.waiting && consumed < len(buf) && (n >= maxBatch || len(out) > pauseAt) {
+		// Stopped early with commands left: continue after the other
+		// connections had their turn (or after the output drained, if paused).
+		if c.OutboundBuffered() > pauseAt {
+			s.pause(cn)
+		} else {
+			_ = c.Wake(nil)
+		}
 	}
+	cn.publishStats()
 	return s.checkQueryLimit(cn)
 }
 
@@ -277,26 +305,37 @@ func (s *Server) flush(cn *conn, out []byte) gnet.Action {
 		out = make([]byte, 0, 16<<10) // do not keep a huge reply buffer per loop
 	}
 	ls.out = out[:0]
+	return s.checkOutputLimits(cn)
+}
+
+// checkOutputLimits applies client-output-buffer-limit normal: close when the
+// pending output passes the hard limit, or stays over the soft limit longer
+// than its seconds.
+func (s *Server) checkOutputLimits(cn *conn) gnet.Action {
 	pending := int64(cn.gc.OutboundBuffered())
 	lim := s.eng.Limits()
-	if lim.OutputHard > 0 && pending > lim.OutputHard {
-		s.log.Warn("client closed for overcoming of output buffer limits", "addr", cn.cl.Addr, "pending", pending)
-		return gnet.Close
-	}
+	over := lim.OutputHard > 0 && pending > lim.OutputHard
 	if lim.OutputSoft > 0 && pending > lim.OutputSoft {
 		if cn.softSince.IsZero() {
 			cn.softSince = time.Now()
-		} else if time.Since(cn.softSince) > lim.OutputSoftFor {
-			s.log.Warn("client closed for overcoming of output buffer limits", "addr", cn.cl.Addr, "pending", pending)
-			return gnet.Close
+		} else if time.Since(cn.softSince) >= lim.OutputSoftFor {
+			over = true
 		}
 	} else {
 		cn.softSince = time.Time{}
 	}
-	if pending > pauseOutput {
-		s.pause(cn)
+	if over {
+		s.log.Warn("client closed for overcoming of output buffer limits", "addr", cn.cl.Addr, "pending", pending)
+		cn.closing = true
+		return gnet.Close
 	}
 	return gnet.None
+}
+
+// publishStats makes the buffer sizes visible to CLIENT LIST on other goroutines.
+func (cn *conn) publishStats() {
+	cn.qbuf.Store(int64(cn.gc.InboundBuffered()))
+	cn.obl.Store(int64(cn.gc.OutboundBuffered()))
 }
 
 // finish writes the last replies and closes the connection.
@@ -324,15 +363,15 @@ func (s *Server) pause(cn *conn) {
 	s.pausedMu.Unlock()
 }
 
-// OnTick wakes paused connections so they resume once their output drained, and
-// closes clients idle past `timeout`.
+// OnTick (gnet's ticker goroutine) wakes paused connections, so their loop
+// looks again at their output (resume, or apply the output limits there: only
+// the loop may touch a connection's buffers), and closes clients idle past
+// `timeout`.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	s.pausedMu.Lock()
 	for cn := range s.paused {
-		if cn.gc.OutboundBuffered() <= pauseOutput/2 {
-			delete(s.paused, cn)
-			_ = cn.gc.Wake(nil)
-		}
+		delete(s.paused, cn)
+		_ = cn.gc.Wake(nil)
 	}
 	s.pausedMu.Unlock()
 	if t := s.eng.Limits().Timeout; t > 0 {

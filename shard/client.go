@@ -90,6 +90,19 @@ func (c *Client) setName(n string) {
 	c.mu.Unlock()
 }
 
+// rejected applies CLIENT REPLY OFF/SKIP to an error written before the
+// command ran (unknown command, arity, NOAUTH): out[mark:] is that reply.
+func (c *Client) rejected(out []byte, mark int) []byte {
+	switch c.ReplyMode {
+	case ReplyOff:
+		return out[:mark]
+	case ReplySkip:
+		c.ReplyMode = ReplyOn
+		return out[:mark]
+	}
+	return out
+}
+
 // TakeReply returns the reply of the finished queued command. Loop goroutine only,
 // after Notify.
 func (c *Client) TakeReply() []byte { return c.job.out }

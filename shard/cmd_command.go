@@ -12,7 +12,7 @@ func init() {
 			"info":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get array of specific Redis command details, or all when no argument is given.", Since: "2.8.13", Exec: commandInfoCommand},
 			"docs":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get array of specific Redis command documentation", Since: "7.0.0", Exec: commandDocsCommand},
 			"list":    {Arity: -2, Flags: FlagLoading | FlagStale, Summary: "Get an array of Redis command names", Since: "7.0.0", Exec: commandListCommand},
-			"getkeys": {Arity: -3, Flags: FlagLoading | FlagStale, Summary: "Extract keys given a full Redis command", Since: "2.8.13", Exec: commandGetKeysCommand},
+			"getkeys": {Arity: -4, Flags: FlagLoading | FlagStale, Summary: "Extract keys given a full Redis command", Since: "2.8.13", Exec: commandGetKeysCommand},
 			"help":    {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Show helpful text about the different subcommands", Since: "5.0.0", Exec: helpCommand},
 		}})
 }
@@ -60,7 +60,7 @@ func commandInfoCommand(c *Ctx) {
 	for _, name := range c.Args[2:] {
 		cmd := lookupFullName(string(name))
 		if cmd == nil {
-			c.NullArray()
+			c.Null()
 			continue
 		}
 		c.commandInfo(cmd)
@@ -90,28 +90,48 @@ func (c *Command) flagList() []string {
 	return l
 }
 
-// aclCategories derives Redis's ACL categories from flags and group.
+// aclOrder is the order in which Redis lists ACL categories.
+var aclOrder = []string{"@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
+	"@bitmap", "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking",
+	"@dangerous", "@connection", "@transaction", "@scripting"}
+
+// aclCategories derives Redis's ACL categories from flags and group, in Redis's order.
 func (c *Command) aclCategories() []string {
-	var l []string
-	if c.Flags&FlagWrite != 0 {
-		l = append(l, "@write")
+	if c.ACL != nil {
+		return c.ACL
 	}
-	if c.Flags&FlagReadonly != 0 {
-		l = append(l, "@read")
+	if c.Sub != nil {
+		return []string{"@slow"} // containers
+	}
+	has := map[string]bool{}
+	if c.Flags&FlagWrite != 0 {
+		has["@write"] = true
+	}
+	if c.Flags&FlagReadonly != 0 && c.Group != "generic" {
+		has["@read"] = true
 	}
 	if c.Flags&FlagAdmin != 0 {
-		l = append(l, "@admin", "@dangerous")
+		has["@admin"] = true
+		has["@dangerous"] = true
 	}
 	switch c.Group {
 	case "generic":
-		l = append(l, "@keyspace")
-	case "string", "list", "set", "sorted-set", "hash", "connection", "transactions", "pubsub", "scripting", "geo", "stream", "bitmap", "hyperloglog":
-		l = append(l, "@"+strings.TrimPrefix(c.Group, "sorted-"))
+		has["@keyspace"] = true
+	case "sorted-set":
+		has["@sortedset"] = true
+	case "string", "list", "set", "hash", "connection", "transactions", "pubsub", "scripting", "geo", "stream", "bitmap", "hyperloglog":
+		has["@"+c.Group] = true
 	}
 	if c.Flags&FlagFast != 0 {
-		l = append(l, "@fast")
+		has["@fast"] = true
 	} else {
-		l = append(l, "@slow")
+		has["@slow"] = true
+	}
+	var l []string
+	for _, a := range aclOrder {
+		if has[a] {
+			l = append(l, a)
+		}
 	}
 	return l
 }
@@ -133,19 +153,24 @@ func (c *Ctx) commandInfo(cmd *Command) {
 	for _, a := range cats {
 		c.Simple(a)
 	}
-	c.Set(0) // tips
-	if cmd.FirstKey > 0 {
-		c.Array(1)
-		c.Map(3)
-		c.BulkString("flags")
-		if cmd.Flags&FlagWrite != 0 {
-			c.Set(2)
-			c.Simple("RW")
-			c.Simple("UPDATE")
+	c.Set(len(cmd.Tips))
+	for _, tip := range cmd.Tips {
+		c.BulkString(tip)
+	}
+	specs := cmd.keySpecs()
+	c.Array(len(specs))
+	for _, ks := range specs {
+		if ks.Notes != "" {
+			c.Map(4)
+			c.BulkString("notes")
+			c.BulkString(ks.Notes)
 		} else {
-			c.Set(2)
-			c.Simple("RO")
-			c.Simple("ACCESS")
+			c.Map(3)
+		}
+		c.BulkString("flags")
+		c.Set(len(ks.Flags))
+		for _, f := range ks.Flags {
+			c.Simple(f)
 		}
 		c.BulkString("begin_search")
 		c.Map(2)
@@ -154,7 +179,7 @@ func (c *Ctx) commandInfo(cmd *Command) {
 		c.BulkString("spec")
 		c.Map(1)
 		c.BulkString("index")
-		c.Int(int64(cmd.FirstKey))
+		c.Int(int64(ks.Index))
 		c.BulkString("find_keys")
 		c.Map(2)
 		c.BulkString("type")
@@ -162,23 +187,33 @@ func (c *Ctx) commandInfo(cmd *Command) {
 		c.BulkString("spec")
 		c.Map(3)
 		c.BulkString("lastkey")
-		last := cmd.LastKey
-		if last > 0 {
-			last -= cmd.FirstKey
-		}
-		c.Int(int64(last))
+		c.Int(int64(ks.LastKey))
 		c.BulkString("keystep")
-		c.Int(int64(cmd.Step))
+		c.Int(int64(ks.Step))
 		c.BulkString("limit")
-		c.Int(0)
-	} else {
-		c.Array(0)
+		c.Int(int64(ks.Limit))
 	}
 	subs := sortedSubs(cmd)
 	c.Array(len(subs))
 	for _, s := range subs {
 		c.commandInfo(s)
 	}
+}
+
+// keySpecs are Redis's key specs for cmd, or one derived from its key positions.
+func (cmd *Command) keySpecs() []KeySpec {
+	if cmd.Specs != nil || cmd.FirstKey == 0 {
+		return cmd.Specs
+	}
+	flags := []string{"RO", "access"}
+	if cmd.Flags&FlagWrite != 0 {
+		flags = []string{"RW", "update"}
+	}
+	last := cmd.LastKey
+	if last > 0 {
+		last -= cmd.FirstKey
+	}
+	return []KeySpec{{Flags: flags, Index: cmd.FirstKey, LastKey: last, Step: cmd.Step}}
 }
 
 func sortedSubs(cmd *Command) []*Command {

@@ -11,15 +11,15 @@ import (
 
 func init() {
 	register(
-		&Command{Name: "ping", Arity: -1, Flags: FlagFast | FlagStale, Group: "connection", Summary: "Ping the server", Since: "1.0.0", Exec: pingCommand},
-		&Command{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale, Group: "connection", Summary: "Echo the given string", Since: "1.0.0", Exec: echoCommand},
+		&Command{Name: "ping", Arity: -1, Flags: FlagFast, Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, Group: "connection", Summary: "Ping the server", Since: "1.0.0", Exec: pingCommand},
+		&Command{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale | FlagLoading, Group: "connection", Summary: "Echo the given string", Since: "1.0.0", Exec: echoCommand},
 		&Command{Name: "quit", Arity: -1, Flags: FlagNoAuth | FlagFast | FlagStale | FlagLoading | FlagNoScript, Group: "connection", Summary: "Close the connection", Since: "1.0.0", Exec: quitCommand},
 		&Command{Name: "select", Arity: 2, Flags: FlagFast | FlagLoading | FlagStale, Group: "connection", Summary: "Change the selected database for the current connection", Since: "1.0.0", Exec: selectCommand},
 		&Command{Name: "auth", Arity: -2, Flags: FlagNoAuth | FlagFast | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Summary: "Authenticate to the server", Since: "1.0.0", Exec: authCommand},
 		&Command{Name: "hello", Arity: -1, Flags: FlagNoAuth | FlagFast | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Summary: "Handshake with Redis", Since: "6.0.0", Exec: helloCommand},
 		&Command{Name: "time", Arity: 1, Flags: FlagFast | FlagLoading | FlagStale, Group: "server", Summary: "Return the current server time", Since: "2.6.0", Exec: timeCommand},
-		&Command{Name: "wait", Arity: 3, Flags: FlagNoScript, Group: "generic", Summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", Since: "3.0.0", Exec: waitCommand},
-		&Command{Name: "client", Arity: -2, Flags: FlagSkipSlowlog, Group: "connection", Summary: "A container for client connection commands", Since: "2.4.0", Exec: containerCommand,
+		&Command{Name: "wait", Arity: 3, Flags: FlagNoScript, ACL: []string{"@slow"}, Group: "generic", Summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", Since: "3.0.0", Exec: waitCommand},
+		&Command{Name: "client", Arity: -2, Group: "connection", Summary: "A container for client connection commands", Since: "2.4.0", Exec: containerCommand,
 			Sub: map[string]*Command{
 				"id":       {Arity: 2, Flags: FlagNoScript | FlagLoading | FlagStale, Summary: "Returns the client ID for the current connection", Since: "5.0.0", Exec: clientIDCommand},
 				"setname":  {Arity: 3, Flags: FlagNoScript | FlagLoading | FlagStale, Summary: "Set the current connection name", Since: "2.6.9", Exec: clientSetNameCommand},

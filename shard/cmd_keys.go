@@ -29,6 +29,7 @@ func init() {
 		&Command{Name: "randomkey", Arity: 1, Flags: FlagReadonly, Route: RouteAll, Group: "generic", Summary: "Return a random key from the keyspace", Since: "1.0.0", Exec: randomkeyCommand},
 		&Command{Name: "rename", Arity: 3, Flags: FlagWrite, FirstKey: 1, LastKey: 2, Step: 1, Group: "generic", Summary: "Rename a key", Since: "1.0.0", Exec: renameCommand},
 		&Command{Name: "renamenx", Arity: 3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 2, Step: 1, Group: "generic", Summary: "Rename a key, only if the new key does not exist", Since: "1.0.0", Exec: renamenxCommand},
+		&Command{Name: "move", Arity: 3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Group: "generic", Summary: "Move a key to another database", Since: "1.0.0", Exec: moveCommand},
 		&Command{Name: "copy", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Group: "generic", Summary: "Copy a key", Since: "6.2.0", Exec: copyCommand},
 		&Command{Name: "expire", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Group: "generic", Summary: "Set a key's time to live in seconds", Since: "1.0.0", Exec: expireCommand},
 		&Command{Name: "pexpire", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Group: "generic", Summary: "Set a key's time to live in milliseconds", Since: "2.6.0", Exec: pexpireCommand},
@@ -396,10 +397,10 @@ func renameGeneric(c *Ctx, nx bool) {
 		dd.Delete(dst)
 	}
 	// Take the value out before touching the tables: the entry is gone after Delete.
-	typ, str, obj, expire := e.Type, e.Str, e.Obj, e.Expire
+	typ, enc, str, obj, expire := e.Type, e.Enc, e.Str, e.Obj, e.Expire
 	c.dict(src).Delete(src)
 	ne := dd.Insert(dst)
-	ne.Type, ne.Str, ne.Obj = typ, str, obj
+	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
 	if expire != 0 {
 		dd.SetExpire(ne, expire)
 	}
@@ -463,7 +464,7 @@ func copyCommand(c *Ctx) {
 		}
 		obj = cl.Clone()
 	}
-	typ, expire := e.Type, e.Expire
+	typ, enc, expire := e.Type, e.Enc, e.Expire
 	var str []byte
 	if e.Str != nil {
 		str = append(make([]byte, 0, len(e.Str)), e.Str...)
@@ -473,9 +474,43 @@ func copyCommand(c *Ctx) {
 		dd.Delete(dst)
 	}
 	ne := dd.Insert(dst)
-	ne.Type, ne.Str, ne.Obj = typ, str, obj
+	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
 	if expire != 0 {
 		dd.SetExpire(ne, expire)
+	}
+	c.Dirty(1)
+	c.Int(1)
+}
+
+// moveCommand: MOVE key db. The key stays on its shard (same name, same
+// slot), only its database changes, so the entry moves without a copy.
+func moveCommand(c *Ctx) {
+	n, isInt, ok := parseDBIndex(c.Args[2])
+	if !isInt {
+		c.NotInteger()
+		return
+	}
+	if !ok || n < 0 || n >= c.e.ndb {
+		c.Error(ErrDBIndex)
+		return
+	}
+	if n == c.db {
+		c.Error(errSameObject)
+		return
+	}
+	key := c.Args[1]
+	e := c.Lookup(key)
+	if e == nil || lookupDB(c, n, key) != nil {
+		c.Int(0)
+		return
+	}
+	typ, enc, str, obj, expire := e.Type, e.Enc, e.Str, e.Obj, e.Expire
+	s := c.shardOf(key)
+	s.dbs[c.db].Delete(key)
+	ne := s.dbs[n].Insert(key)
+	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
+	if expire != 0 {
+		s.dbs[n].SetExpire(ne, expire)
 	}
 	c.Dirty(1)
 	c.Int(1)
@@ -682,10 +717,13 @@ func swapdbCommand(c *Ctx) {
 
 // stringEncoding is the encoding Redis would report for a string value:
 // "int" for a canonical int64 (what tryObjectEncoding converts), "embstr" up to
-// 44 bytes, "raw" above. (Redis also reports "raw" for short strings built by
-// APPEND or SETRANGE; duva does not track how a value was built.)
-func stringEncoding(v []byte) string {
-	if len(v) <= 20 {
+// 44 bytes, "raw" above; Entry.Enc records values Redis builds differently
+// (APPEND and SETRANGE make raw strings, INCRBYFLOAT never an int).
+func stringEncoding(v []byte, enc uint8) string {
+	if enc == EncRaw {
+		return "raw"
+	}
+	if len(v) <= 20 && enc == EncAuto {
 		if _, ok := parseInt(v); ok {
 			return "int"
 		}
@@ -703,7 +741,7 @@ func objectEncodingCommand(c *Ctx) {
 		return
 	}
 	if e.Type == TypeString {
-		c.BulkString(stringEncoding(e.Str))
+		c.BulkString(stringEncoding(e.Str, e.Enc))
 		return
 	}
 	if enc, ok := e.Obj.(objEncoder); ok {

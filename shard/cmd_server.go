@@ -47,7 +47,7 @@ func init() {
 				"doctor":    {Arity: 2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Summary: "Return a human readable latency analysis report", Since: "2.8.13", Exec: latencyDoctorCommand},
 				"help":      {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Show helpful text about the different subcommands", Since: "2.8.13", Exec: helpCommand},
 			}},
-		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Group: "server", Summary: "Synchronously save the dataset to disk and then shut down the server", Since: "1.0.0", Exec: shutdownCommand},
+		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagNoMulti, Group: "server", Summary: "Synchronously save the dataset to disk and then shut down the server", Since: "1.0.0", Exec: shutdownCommand},
 		&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Summary: "Get the UNIX time stamp of the last successful save to disk", Since: "1.0.0", Exec: lastsaveCommand},
 	)
 }
@@ -56,19 +56,32 @@ func init() {
 func (e *Engine) SetShutdown(fn func(save bool)) { e.shutdownFn.Store(&fn) }
 
 func shutdownCommand(c *Ctx) {
-	save := true
+	var save, nosave, abort bool
+	flags := 0
 	for _, a := range c.Args[1:] {
 		switch strings.ToLower(string(a)) {
 		case "nosave":
-			save = false
-		case "save", "now", "force":
+			nosave = true
+			flags++
+		case "save":
+			save = true
+			flags++
+		case "now", "force":
+			flags++
 		case "abort":
-			c.Error("ERR No shutdown in progress.")
-			return
+			abort = true
 		default:
 			c.SyntaxError()
 			return
 		}
+	}
+	if (abort && flags > 0) || (save && nosave) {
+		c.SyntaxError()
+		return
+	}
+	if abort {
+		c.Error("ERR No shutdown in progress.")
+		return
 	}
 	fn := c.e.shutdownFn.Load()
 	if fn == nil {
@@ -77,7 +90,7 @@ func shutdownCommand(c *Ctx) {
 	}
 	// Redis sends no reply: the connection closes with the server.
 	c.Client.CloseAfterReply = true
-	go (*fn)(save)
+	go (*fn)(!nosave)
 }
 
 func lastsaveCommand(c *Ctx) { c.Int(c.e.startTime.Unix()) }
@@ -100,7 +113,7 @@ func configGetCommand(c *Ctx) {
 // means a loopback or unix-socket client.
 func configSetCommand(c *Ctx) {
 	if len(c.Args)%2 != 0 {
-		c.ArityError()
+		c.SyntaxError()
 		return
 	}
 	args := make([]string, 0, len(c.Args)-2)
@@ -582,7 +595,6 @@ func infoCommand(c *Ctx) {
 			}
 		}
 	})
-	b.WriteString("\r\n")
 	c.Verbatim(b.String())
 }
 

@@ -95,6 +95,7 @@ func setString(c *Ctx, key []byte, e *Entry, v []byte, keepTTL bool) *Entry {
 		return e
 	}
 	c.Dirty(1)
+	e.Enc = EncAuto
 	if e.Type != TypeString {
 		e.Type = TypeString
 		e.Obj = nil
@@ -424,6 +425,7 @@ func appendCommand(c *Ctx) {
 		return
 	}
 	e.Str = append(e.Str, v...)
+	e.Enc = EncRaw
 	c.Dirty(1)
 	c.Int(int64(len(e.Str)))
 }
@@ -505,6 +507,7 @@ func setrangeCommand(c *Ctx) {
 		}
 		e = c.Create(key)
 		e.Type = TypeString
+		e.Enc = EncRaw
 		e.Str = make([]byte, offset+int64(len(v)))
 		copy(e.Str[offset:], v)
 		c.Int(int64(len(e.Str)))
@@ -526,6 +529,7 @@ func setrangeCommand(c *Ctx) {
 		e.Str = append(e.Str, make([]byte, end-len(e.Str))...)
 	}
 	copy(e.Str[offset:], v)
+	e.Enc = EncRaw
 	c.Dirty(1)
 	c.Int(int64(len(e.Str)))
 }
@@ -581,6 +585,7 @@ func incrDecr(c *Ctx, by int64) {
 		setString(c, key, nil, strconv.AppendInt(buf[:0], v, 10), false)
 	} else {
 		e.Str = strconv.AppendInt(e.Str[:0], v, 10) // in place: an int64 needs at most 20 bytes
+		e.Enc = EncAuto
 		c.Dirty(1)
 	}
 	c.Int(v)
@@ -755,5 +760,6 @@ func incrbyfloatCommand(c *Ctx) {
 		e.Str = storeBytes(e.Str, text)
 		c.Dirty(1)
 	}
+	e.Enc = EncNoInt
 	c.Bulk(e.Str)
 }

@@ -20,6 +20,7 @@ const (
 	FlagFast
 	FlagNoAuth // may run before AUTH (AUTH, HELLO, QUIT)
 	FlagSkipSlowlog
+	FlagNoMulti
 )
 
 var flagNames = []struct {
@@ -29,7 +30,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipSlowlog, "skip_slowlog"},
-	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"},
+	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
 }
 
 // Route says which shards a command needs.
@@ -55,6 +56,9 @@ type Command struct {
 	Group    string // Redis's command group: string, generic, server, connection, keyspace...
 	Summary  string
 	Since    string
+	ACL      []string  // ACL categories when they cannot be derived from flags and group
+	Tips     []string  // COMMAND INFO tips, e.g. "request_policy:multi_shard"
+	Specs    []KeySpec // COMMAND INFO key specs; default: one derived from the key positions
 	Exec     func(*Ctx)
 	Sub      map[string]*Command // subcommands by lower-case name
 

@@ -285,22 +285,22 @@ func (e *Engine) NewWorker() *Worker {
 func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued bool) {
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
-		return appendUnknownCommand(out, args), false
+		return cl.rejected(appendUnknownCommand(out, args), len(out)), false
 	}
 	if e := w.e; e.requirePass() != "" && !cl.Authed && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected(w)
-		return appendNoAuth(out), false
+		return cl.rejected(appendNoAuth(out), len(out)), false
 	}
 	if !cmd.arityOK(len(args)) {
 		cmd.rejected(w)
-		return appendArityError(out, cmd), false
+		return cl.rejected(appendArityError(out, cmd), len(out)), false
 	}
 	if cmd.Sub != nil {
 		if sub := cmd.subcommand(args); sub != nil {
 			cmd = sub
 			if !cmd.arityOK(len(args)) {
 				cmd.rejected(w)
-				return appendArityError(out, cmd), false
+				return cl.rejected(appendArityError(out, cmd), len(out)), false
 			}
 		}
 	}
