@@ -33,10 +33,10 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	c.db, c.proto = cl.DB(), cl.Proto()
 	mode := cl.ReplyMode
 	mark := len(out)
-	start := time.Now()
-	c.Now = start.UnixMilli()
+	start := w.clock.start()
+	c.Now = w.clock.wallMs(start)
 	cmd.Exec(c)
-	dur := time.Since(start)
+	dur := w.clock.end(start)
 	out = c.Out
 	c.Client, c.Cmd, c.Args, c.Out = nil, nil, nil, nil
 
@@ -61,6 +61,45 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	}
 	return out
 }
+
+// procStart anchors the monotonic clock readings of every worker.
+var procStart = time.Now()
+
+// batchClock reads the time the way Redis's call() does (a start and an end per
+// command) with fewer clock reads: one wall+monotonic read per batch, then one
+// monotonic read per command, whose end doubles as the next command's start.
+// Durations therefore also count the parsing of the command (tens of ns). Wall
+// time is the batch's wall clock plus the monotonic time since, so it cannot
+// drift within a batch.
+type batchClock struct {
+	valid  bool
+	wallNs int64         // unix ns at the batch start
+	mono0  time.Duration // monotonic reading at the batch start
+	last   time.Duration // end of the previous command in this batch
+}
+
+func (b *batchClock) start() time.Duration {
+	if !b.valid {
+		now := time.Now()
+		b.wallNs = now.UnixNano()
+		b.mono0 = now.Sub(procStart)
+		b.last = b.mono0
+		b.valid = true
+	}
+	return b.last
+}
+
+func (b *batchClock) wallMs(mono time.Duration) int64 {
+	return (b.wallNs + int64(mono-b.mono0)) / int64(time.Millisecond)
+}
+
+func (b *batchClock) end(start time.Duration) time.Duration {
+	b.last = time.Since(procStart)
+	return b.last - start
+}
+
+// reset ends the batch: the next command reads the wall clock again.
+func (b *batchClock) reset() { b.valid = false }
 
 // Proto is the client's RESP version.
 func (c *Ctx) Proto() int { return c.proto }

@@ -146,6 +146,7 @@ func (e *Engine) shardLoop(s *Shard, w *Worker) {
 			w.drain(s)
 		}
 		w.settle()
+		w.clock.reset()
 	}
 }
 
@@ -188,6 +189,7 @@ func (e *Engine) ticker() {
 			}
 		}
 		w.settle()
+		w.clock.reset()
 		e.sampleOps()
 	}
 }
@@ -263,6 +265,7 @@ type Worker struct {
 	needBuf []int
 	stats   []cmdStat // per command id; written by this worker, read atomically by INFO
 	spins   int
+	clock   batchClock
 }
 
 // NewWorker makes a worker; each event loop needs its own.
@@ -350,6 +353,7 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 func (w *Worker) Flush() {
 	w.releaseCur()
 	w.settle()
+	w.clock.reset()
 }
 
 func (w *Worker) releaseCur() {
