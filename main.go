@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"github.com/duva-db/duva/internal/config"
@@ -45,6 +46,8 @@ func run(args []string) int {
 		}
 	}
 
+	procs := setGoMaxProcs(cfg)
+
 	in, err := loop.Start(cfg, logger)
 	if err != nil {
 		logger.Error("could not start", "err", err)
@@ -54,7 +57,7 @@ func run(args []string) int {
 	logger.Info("duva ready to accept connections",
 		"version", shard.Version, "redis_version", shard.RedisVersion,
 		"port", cfg.Port, "bind", cfg.Bind, "unixsocket", cfg.UnixSocket,
-		"shards", in.Engine.NumShards(), "event_loops", cfg.EventLoops,
+		"shards", in.Engine.NumShards(), "event_loops", cfg.EventLoops, "gomaxprocs", procs,
 		"pid", os.Getpid(), "dir", cwd)
 
 	sigs := make(chan os.Signal, 1)
@@ -70,6 +73,25 @@ func run(args []string) int {
 	}
 	logger.Warn("duva is now ready to exit, bye bye...")
 	return 0
+}
+
+// setGoMaxProcs gives the Go scheduler one P per event loop (plus one per shard
+// in hop mode, where shards have goroutines of their own), unless the GOMAXPROCS
+// environment variable says otherwise. Shards run on the loops (flat
+// combining), so more Ps only add idle threads that the runtime keeps waking:
+// measured on 2 cores with one loop, GOMAXPROCS=1 cost 11.5-12.0 µs of server
+// CPU per GET at -P 1 against 13.1-14.3 µs with GOMAXPROCS=2.
+func setGoMaxProcs(cfg *config.Config) int {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return runtime.GOMAXPROCS(0)
+	}
+	n := cfg.EventLoops
+	if cfg.ShardHandoff == "hop" {
+		n += cfg.Shards
+	}
+	n = max(1, min(n, runtime.NumCPU()))
+	runtime.GOMAXPROCS(n)
+	return n
 }
 
 // newLogger makes the slog logger: one text line per event, to stdout or the logfile.
