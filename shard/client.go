@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// Reply modes set by CLIENT REPLY.
-const (
-	ReplyOn uint8 = iota
-	ReplyOff
-	ReplySkip
-)
-
 // Client is the session state of one connection that commands can see.
 //
 // Threading: the connection's event loop owns the Client. Commands that change
@@ -34,8 +27,11 @@ type Client struct {
 	proto  atomic.Int32
 	Authed bool
 
-	ReplyMode       uint8
-	CloseAfterReply bool // QUIT, or a fatal error: the loop closes after writing
+	// CLIENT REPLY state, as Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT flags:
+	// a command's reply is dropped if, when it ends, replyOff or replySkip is set;
+	// SKIP sets replySkipNext, which becomes replySkip after the current command.
+	replyOff, replySkip, replySkipNext bool
+	CloseAfterReply                    bool // QUIT, or a fatal error: the loop closes after writing
 
 	lastActive atomic.Int64 // unix ms of the last command
 	lastCmd    atomic.Int32 // command id
@@ -90,15 +86,15 @@ func (c *Client) setName(n string) {
 	c.mu.Unlock()
 }
 
-// rejected applies CLIENT REPLY OFF/SKIP to an error written before the
-// command ran (unknown command, arity, NOAUTH): out[mark:] is that reply.
-func (c *Client) rejected(out []byte, mark int) []byte {
-	switch c.ReplyMode {
-	case ReplyOff:
-		return out[:mark]
-	case ReplySkip:
-		c.ReplyMode = ReplyOn
-		return out[:mark]
+// endReply applies CLIENT REPLY OFF/SKIP to the reply the command just wrote
+// (out[mark:]) and moves a pending SKIP on to the next command.
+func (c *Client) endReply(out []byte, mark int) []byte {
+	if c.replyOff || c.replySkip {
+		out = out[:mark]
+	}
+	c.replySkip = false
+	if c.replySkipNext {
+		c.replySkip, c.replySkipNext = true, false
 	}
 	return out
 }

@@ -81,6 +81,9 @@ func lookupFullName(name string) *Command {
 }
 
 func (c *Command) flagList() []string {
+	if c.infoFlags != nil {
+		return c.infoFlags
+	}
 	var l []string
 	for _, f := range flagNames {
 		if c.Flags&f.f != 0 {

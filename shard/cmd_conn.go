@@ -18,7 +18,7 @@ func init() {
 		&Command{Name: "auth", Arity: -2, Flags: FlagNoAuth | FlagFast | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Summary: "Authenticate to the server", Since: "1.0.0", Exec: authCommand},
 		&Command{Name: "hello", Arity: -1, Flags: FlagNoAuth | FlagFast | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Summary: "Handshake with Redis", Since: "6.0.0", Exec: helloCommand},
 		&Command{Name: "time", Arity: 1, Flags: FlagFast | FlagLoading | FlagStale, Group: "server", Summary: "Return the current server time", Since: "2.6.0", Exec: timeCommand},
-		&Command{Name: "wait", Arity: 3, Flags: FlagNoScript, ACL: []string{"@slow"}, Group: "generic", Summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", Since: "3.0.0", Exec: waitCommand},
+		&Command{Name: "wait", Arity: 3, Flags: FlagNoScript, Group: "generic", Summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", Since: "3.0.0", Exec: waitCommand},
 		&Command{Name: "client", Arity: -2, Group: "connection", Summary: "A container for client connection commands", Since: "2.4.0", Exec: containerCommand,
 			Sub: map[string]*Command{
 				"id":       {Arity: 2, Flags: FlagNoScript | FlagLoading | FlagStale, Summary: "Returns the client ID for the current connection", Since: "5.0.0", Exec: clientIDCommand},
@@ -264,15 +264,16 @@ func clientSetInfoCommand(c *Ctx) {
 }
 
 func clientReplyCommand(c *Ctx) {
+	cl := c.Client
 	switch strings.ToLower(string(c.Args[2])) {
 	case "on":
-		c.Client.ReplyMode = ReplyOn
+		cl.replyOff, cl.replySkip = false, false
 		c.OK()
 	case "off":
-		c.Client.ReplyMode = ReplyOff
+		cl.replyOff = true
 	case "skip":
-		if c.Client.ReplyMode == ReplyOn {
-			c.Client.ReplyMode = ReplySkip
+		if !cl.replyOff {
+			cl.replySkipNext = true
 		}
 	default:
 		c.SyntaxError()

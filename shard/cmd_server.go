@@ -149,6 +149,9 @@ func configResetStatCommand(c *Ctx) {
 	c.e.stats.rejectedConnections.Store(0)
 	c.e.stats.netInput.Store(0)
 	c.e.stats.netOutput.Store(0)
+	c.e.errMu.Lock()
+	c.e.errStats, c.e.errTotal = nil, 0
+	c.e.errMu.Unlock()
 	c.e.slowlog.mu.Lock()
 	c.e.slowlog.entries = nil
 	c.e.slowlog.mu.Unlock()
@@ -433,6 +436,9 @@ func infoCommand(c *Ctx) {
 		rss := rssBytes()
 		peak := e.notePeak(used)
 		maxmem, _ := strconv.ParseInt(e.Config.Get("maxmemory")[0][1], 10, 64)
+		// The Go runtime is duva's allocator: "allocator_*" report the heap's
+		// live bytes, the heap in use and the memory obtained from the OS.
+		inuse, sys := heapInUse()
 		w("used_memory", used)
 		w("used_memory_human", humanBytes(used))
 		w("used_memory_rss", rss)
@@ -443,23 +449,54 @@ func infoCommand(c *Ctx) {
 		w("used_memory_overhead", 0)
 		w("used_memory_startup", 0)
 		w("used_memory_dataset", used)
+		w("used_memory_dataset_perc", "100.00%")
+		w("allocator_allocated", used)
+		w("allocator_active", inuse)
+		w("allocator_resident", sys)
 		w("total_system_memory", totalSystemMemory())
 		w("total_system_memory_human", humanBytes(totalSystemMemory()))
 		w("used_memory_lua", 31744)
+		w("used_memory_vm_eval", 31744)
+		w("used_memory_lua_human", "31.00K")
+		w("used_memory_scripts_eval", 0)
+		w("number_of_cached_scripts", 0)
+		w("number_of_functions", 0)
+		w("number_of_libraries", 0)
+		w("used_memory_vm_functions", 32768)
+		w("used_memory_vm_total", 64512)
+		w("used_memory_vm_total_human", "63.00K")
+		w("used_memory_functions", 0)
 		w("used_memory_scripts", 0)
+		w("used_memory_scripts_human", "0B")
 		w("maxmemory", maxmem)
 		w("maxmemory_human", humanBytes(maxmem))
 		w("maxmemory_policy", e.Config.Get("maxmemory-policy")[0][1])
+		w("allocator_frag_ratio", fmt.Sprintf("%.2f", float64(inuse)/float64(max64(used, 1))))
+		w("allocator_frag_bytes", inuse-used)
+		w("allocator_rss_ratio", fmt.Sprintf("%.2f", float64(rss)/float64(max64(inuse, 1))))
+		w("allocator_rss_bytes", rss-inuse)
+		w("rss_overhead_ratio", "1.00")
+		w("rss_overhead_bytes", 0)
 		w("mem_fragmentation_ratio", fmt.Sprintf("%.2f", float64(rss)/float64(max64(used, 1))))
 		w("mem_fragmentation_bytes", rss-used)
+		w("mem_not_counted_for_evict", 0)
+		w("mem_replication_backlog", 0)
+		w("mem_total_replication_buffers", 0)
+		w("mem_clients_slaves", 0)
+		w("mem_clients_normal", 0)
+		w("mem_cluster_links", 0)
+		w("mem_aof_buffer", 0)
 		w("mem_allocator", "go-"+runtime.Version())
+		w("active_defrag_running", 0)
 		w("lazyfree_pending_objects", 0)
+		w("lazyfreed_objects", 0)
 	})
 	section("Persistence", func(w func(string, any)) {
 		w("loading", 0)
 		w("async_loading", 0)
 		w("current_cow_peak", 0)
 		w("current_cow_size", 0)
+		w("current_cow_size_age", 0)
 		w("current_fork_perc", "0.00")
 		w("current_save_keys_processed", 0)
 		w("current_save_keys_total", 0)
@@ -471,6 +508,8 @@ func infoCommand(c *Ctx) {
 		w("rdb_current_bgsave_time_sec", -1)
 		w("rdb_saves", 0)
 		w("rdb_last_cow_size", 0)
+		w("rdb_last_load_keys_expired", 0)
+		w("rdb_last_load_keys_loaded", 0)
 		w("aof_enabled", 0)
 		w("aof_rewrite_in_progress", 0)
 		w("aof_rewrite_scheduled", 0)
@@ -478,17 +517,27 @@ func infoCommand(c *Ctx) {
 		w("aof_current_rewrite_time_sec", -1)
 		w("aof_last_bgrewrite_status", "ok")
 		w("aof_rewrites", 0)
+		w("aof_rewrites_consecutive_failures", 0)
 		w("aof_last_write_status", "ok")
 		w("aof_last_cow_size", 0)
 		w("module_fork_in_progress", 0)
 		w("module_fork_last_cow_size", 0)
 	})
-	var totalCalls, totalErrors int64
+	var totalCalls int64
 	for id := range commandList {
-		calls, _, rej, failed := e.commandStats(id)
+		calls, _, _, _ := e.commandStats(id)
 		totalCalls += calls
-		totalErrors += rej + failed
 	}
+	e.errMu.Lock()
+	totalErrors := e.errTotal
+	errNames := make([]string, 0, len(e.errStats))
+	errCounts := map[string]int64{}
+	for n, v := range e.errStats {
+		errNames = append(errNames, n)
+		errCounts[n] = v
+	}
+	e.errMu.Unlock()
+	sortStrings(errNames)
 	section("Stats", func(w func(string, any)) {
 		var expired, hits, misses int64
 		for _, s := range e.shards {
@@ -505,6 +554,8 @@ func infoCommand(c *Ctx) {
 		w("total_net_repl_output_bytes", 0)
 		w("instantaneous_input_kbps", "0.00")
 		w("instantaneous_output_kbps", "0.00")
+		w("instantaneous_input_repl_kbps", "0.00")
+		w("instantaneous_output_repl_kbps", "0.00")
 		w("rejected_connections", e.stats.rejectedConnections.Load())
 		w("sync_full", 0)
 		w("sync_partial_ok", 0)
@@ -542,6 +593,8 @@ func infoCommand(c *Ctx) {
 		w("total_writes_processed", totalCalls)
 		w("io_threaded_reads_processed", 0)
 		w("io_threaded_writes_processed", 0)
+		w("reply_buffer_shrinks", 0)
+		w("reply_buffer_expands", 0)
 	})
 	section("Replication", func(w func(string, any)) {
 		w("role", "master")
@@ -581,7 +634,11 @@ func infoCommand(c *Ctx) {
 			w("cmdstat_"+cmd.Name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d", calls, usec, per, rej, failed))
 		}
 	})
-	section("Errorstats", func(func(string, any)) {})
+	section("Errorstats", func(w func(string, any)) {
+		for _, n := range errNames {
+			w("errorstat_"+n, "count="+strconv.FormatInt(errCounts[n], 10))
+		}
+	})
 	section("Cluster", func(w func(string, any)) { w("cluster_enabled", 0) })
 	section("Keyspace", func(w func(string, any)) {
 		for db := 0; db < e.ndb; db++ {
@@ -633,17 +690,32 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.2fT", f/1024/1024/1024/1024)
 }
 
-var memSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
-// heapBytes is the live heap (what the GC has not freed), read without stopping the world.
+// heapBytes is the heap's object bytes (live, plus dead ones the GC has not
+// swept yet), read without stopping the world.
 func heapBytes() int64 {
-	s := make([]metrics.Sample, 1)
-	s[0].Name = memSample[0].Name
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() == metrics.KindUint64 {
 		return int64(s[0].Value.Uint64())
 	}
 	return 0
+}
+
+// heapInUse is the heap memory in spans in use, and all memory the Go runtime
+// obtained from the OS.
+func heapInUse() (inuse, sys int64) {
+	s := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+	}
+	metrics.Read(s)
+	for i := range s {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0, 0
+		}
+	}
+	return int64(s[0].Value.Uint64() + s[1].Value.Uint64()), int64(s[2].Value.Uint64())
 }
 
 func rssBytes() int64 {

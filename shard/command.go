@@ -62,8 +62,9 @@ type Command struct {
 	Exec     func(*Ctx)
 	Sub      map[string]*Command // subcommands by lower-case name
 
-	id     int
-	parent *Command
+	id        int
+	parent    *Command
+	infoFlags []string // COMMAND INFO flags from redisMeta; nil = derived from Flags
 }
 
 var (

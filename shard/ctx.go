@@ -31,8 +31,8 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 		c.only = w.e.shards[need[0]]
 	}
 	c.db, c.proto = cl.DB(), cl.Proto()
-	mode := cl.ReplyMode
 	mark := len(out)
+	cl.lastCmd.Store(int32(cmd.id)) // before Exec: CLIENT INFO shows itself, as in Redis
 	start := w.clock.start()
 	c.Now = w.clock.wallMs(start)
 	cmd.Exec(c)
@@ -46,20 +46,11 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	st.usec.Add(us)
 	if len(out) > mark && out[mark] == '-' {
 		st.failed.Add(1)
+		w.e.countError(out[mark:])
 	}
-	cl.lastCmd.Store(int32(cmd.id))
 	cl.lastActive.Store(c.Now)
 	w.e.afterCommand(cl, cmd, args, dur)
-	switch mode {
-	case ReplyOff:
-		if cl.ReplyMode == ReplyOff {
-			out = out[:mark]
-		}
-	case ReplySkip:
-		out = out[:mark]
-		cl.ReplyMode = ReplyOn
-	}
-	return out
+	return cl.endReply(out, mark)
 }
 
 // procStart anchors the monotonic clock readings of every worker.

@@ -35,6 +35,10 @@ type Engine struct {
 	limits  atomic.Pointer[ConnLimits]
 	memPeak atomic.Int64
 
+	errMu    sync.Mutex // guards errStats, errTotal
+	errStats map[string]int64
+	errTotal int64
+
 	opsMu      sync.Mutex
 	opsSamples []opsSample
 
@@ -288,22 +292,22 @@ func (e *Engine) NewWorker() *Worker {
 func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued bool) {
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
-		return cl.rejected(appendUnknownCommand(out, args), len(out)), false
+		return w.reject(cl, appendUnknownCommand(out, args), len(out)), false
 	}
 	if e := w.e; e.requirePass() != "" && !cl.Authed && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected(w)
-		return cl.rejected(appendNoAuth(out), len(out)), false
+		return w.reject(cl, appendNoAuth(out), len(out)), false
 	}
 	if !cmd.arityOK(len(args)) {
 		cmd.rejected(w)
-		return cl.rejected(appendArityError(out, cmd), len(out)), false
+		return w.reject(cl, appendArityError(out, cmd), len(out)), false
 	}
 	if cmd.Sub != nil {
 		if sub := cmd.subcommand(args); sub != nil {
 			cmd = sub
 			if !cmd.arityOK(len(args)) {
 				cmd.rejected(w)
-				return cl.rejected(appendArityError(out, cmd), len(out)), false
+				return w.reject(cl, appendArityError(out, cmd), len(out)), false
 			}
 		}
 	}
@@ -345,6 +349,13 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 	}
 	w.settle()
 	return out, false
+}
+
+// reject finishes a reply written before the command could run (unknown
+// command, arity, NOAUTH): it counts the error and applies CLIENT REPLY.
+func (w *Worker) reject(cl *Client, out []byte, mark int) []byte {
+	w.e.countError(out[mark:])
+	return cl.endReply(out, mark)
 }
 
 // Flush ends a batch: it releases the shard kept for the fast path and runs

@@ -2,6 +2,13 @@ package shard
 
 // Entry is one key of a database. Owned by the shard that holds the Dict; only the goroutine
 // currently holding the shard may read or write it.
+//
+// Entries are created by Dict.Insert and never move in memory. Key must not be changed while
+// the entry is in a Dict. For keys of up to 72 bytes Insert stores the key bytes in the same
+// allocation as the Entry (fewer allocations, one cache miss less per lookup), so a copy of
+// Key kept after the key is deleted keeps the whole Entry, value included, reachable: keep
+// strings.Clone(e.Key) instead when a key name must outlive its entry. Expire must only be
+// changed through Dict.SetExpire.
 type Entry struct {
 	Key    string
 	Str    []byte // value of a string key (Type == TypeString)

@@ -76,6 +76,29 @@ func (e *Engine) NetIO(in, out int) {
 	}
 }
 
+// countError records an error reply for INFO errorstats / total_error_replies:
+// by its first word (ERR, WRONGTYPE, NOAUTH...), at most 128 distinct names as
+// in Redis. Error replies are the cold path, so a mutex is fine.
+func (e *Engine) countError(reply []byte) {
+	if len(reply) == 0 || reply[0] != '-' {
+		return
+	}
+	end := 1
+	for end < len(reply) && reply[end] != ' ' && reply[end] != '\r' {
+		end++
+	}
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	if e.errStats == nil {
+		e.errStats = map[string]int64{}
+	}
+	name := reply[1:end]
+	if _, ok := e.errStats[string(name)]; ok || len(e.errStats) < 128 {
+		e.errStats[string(name)]++
+	}
+	e.errTotal++
+}
+
 // afterCommand feeds the slow log and the latency monitor.
 func (e *Engine) afterCommand(cl *Client, cmd *Command, args [][]byte, dur time.Duration) {
 	us := dur.Microseconds()
