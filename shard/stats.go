@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/duva-db/duva/expiry"
 )
@@ -250,7 +251,8 @@ func (v volatileDB) ExpireOne(now int64) bool {
 	if e == nil || e.Expire > now {
 		return false
 	}
-	v.d.Delete([]byte(e.Key))
+	// The key's bytes as a slice without a copy: Delete only reads them.
+	v.d.Delete(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)))
 	v.s.expiredKeys.Add(1)
 	return true
 }
