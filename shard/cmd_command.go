@@ -330,14 +330,17 @@ func commandGetKeysCommand(c *Ctx) {
 		c.Error("ERR Invalid number of arguments specified for command")
 		return
 	}
-	first, last, step := cmd.keyRange(args)
-	if first == 0 {
-		c.Error("ERR The command has no key arguments")
+	pos := cmd.keyPositions(args, nil)
+	if len(pos) == 0 {
+		if cmd.FirstKey == 0 && cmd.Keys == nil {
+			c.Error("ERR The command has no key arguments")
+		} else {
+			c.Error("ERR Invalid arguments specified for command")
+		}
 		return
 	}
-	n := (last-first)/step + 1
-	c.Array(n)
-	for i := first; i <= last; i += step {
+	c.Array(len(pos))
+	for _, i := range pos {
 		c.Bulk(args[i])
 	}
 }

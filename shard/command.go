@@ -61,6 +61,13 @@ type Command struct {
 	Specs    []KeySpec // COMMAND INFO key specs; default: one derived from the key positions
 	Exec     func(*Ctx)
 	Sub      map[string]*Command // subcommands by lower-case name
+	// Keys, when set, lists the argument positions of the keys (appended to
+	// dst) for commands whose keys FirstKey/LastKey/Step cannot describe, such
+	// as ZUNIONSTORE dst numkeys k1 k2 or LMPOP numkeys k1 k2. It must accept
+	// any argument list (return nothing for malformed ones: the handler then
+	// reports the error). FirstKey/LastKey/Step still give COMMAND INFO's
+	// legacy triple.
+	Keys func(args [][]byte, dst []int) []int
 
 	id        int
 	parent    *Command
@@ -81,7 +88,7 @@ func register(cmds ...*Command) {
 		if c.Name != strings.ToLower(c.Name) {
 			panic("shard: command names are lower case: " + c.Name)
 		}
-		if c.Route == RouteKeys && c.FirstKey == 0 {
+		if c.Route == RouteKeys && c.FirstKey == 0 && c.Keys == nil {
 			c.Route = RouteLocal
 		}
 		c.id = len(commandList)
@@ -140,6 +147,21 @@ func (c *Command) arityOK(n int) bool {
 		return n == c.Arity
 	}
 	return n >= -c.Arity
+}
+
+// keyPositions lists the argument positions of args's keys, appended to dst.
+func (c *Command) keyPositions(args [][]byte, dst []int) []int {
+	if c.Keys != nil {
+		return c.Keys(args, dst)
+	}
+	first, last, step := c.keyRange(args)
+	if first <= 0 {
+		return dst
+	}
+	for i := first; i <= last; i += step {
+		dst = append(dst, i)
+	}
+	return dst
 }
 
 // keyRange resolves the key positions for these args; first == 0 means no keys.

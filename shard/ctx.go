@@ -20,6 +20,12 @@ type Ctx struct {
 	db     int
 	proto  int
 	only   *Shard // the one shard this command needs, if just one (saves rehashing its keys)
+
+	// blocking (see blocking.go)
+	blocked      bool
+	blockKeys    [][]byte
+	blockTimeout time.Duration
+	rerun        bool
 }
 
 // run executes cmd with the shards it needs already held by the calling worker.

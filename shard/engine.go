@@ -34,6 +34,7 @@ type Engine struct {
 
 	limits  atomic.Pointer[ConnLimits]
 	memPeak atomic.Int64
+	enc     encodingLimits
 
 	errMu    sync.Mutex // guards errStats, errTotal
 	errStats map[string]int64
@@ -267,6 +268,7 @@ type Worker struct {
 	recheck []*Shard // released shards whose mailboxes must be looked at again
 	ctx     Ctx
 	needBuf []int
+	posBuf  []int
 	stats   []cmdStat // per command id; written by this worker, read atomically by INFO
 	spins   int
 	clock   batchClock
@@ -511,6 +513,14 @@ func (w *Worker) shardsFor(cmd *Command, args [][]byte) ([]int, bool) {
 		// Still check there is a key, so every command sees the same validation.
 		w.needBuf = append(need, 0)
 		return w.needBuf, true
+	}
+	if cmd.Keys != nil {
+		w.posBuf = cmd.Keys(args, w.posBuf[:0])
+		for _, i := range w.posBuf {
+			need = insertSorted(need, w.e.ShardOf(args[i]))
+		}
+		w.needBuf = need
+		return need, true
 	}
 	first, last, step := cmd.keyRange(args)
 	if first <= 0 {

@@ -56,6 +56,15 @@ func (e *Engine) ApplyConfig() {
 	n, _ = strconv.ParseInt(get("slowlog-max-len"), 10, 64)
 	e.slowlog.setMax(int(n))
 	e.refreshConnLimits(get)
+	atoi := func(name string) int64 { n, _ := strconv.ParseInt(get(name), 10, 64); return n }
+	e.enc.p.Store(&EncodingLimits{
+		ListMaxListpackSize:    atoi("list-max-listpack-size"),
+		HashMaxListpackEntries: atoi("hash-max-listpack-entries"),
+		HashMaxListpackValue:   atoi("hash-max-listpack-value"),
+		SetMaxIntsetEntries:    atoi("set-max-intset-entries"),
+		ZsetMaxListpackEntries: atoi("zset-max-listpack-entries"),
+		ZsetMaxListpackValue:   atoi("zset-max-listpack-value"),
+	})
 }
 
 func (e *Engine) requirePass() string {
