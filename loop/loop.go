@@ -191,6 +191,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 
 func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	if cn, ok := c.Context().(*conn); ok {
+		s.eng.ClientClosed(cn.cl)
 		s.eng.RemoveClient(cn.cl)
 		s.pausedMu.Lock()
 		delete(s.paused, cn)

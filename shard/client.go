@@ -48,6 +48,7 @@ type Client struct {
 	killed atomic.Bool
 
 	job job
+	blk blockState // blocking.go
 }
 
 // ConnStats are the loop-side numbers CLIENT LIST shows.

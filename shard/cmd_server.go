@@ -427,7 +427,7 @@ func infoCommand(c *Ctx) {
 		w("maxclients", e.Limits().MaxClients)
 		w("client_recent_max_input_buffer", 0)
 		w("client_recent_max_output_buffer", 0)
-		w("blocked_clients", 0)
+		w("blocked_clients", e.blockedClients.Load())
 		w("tracking_clients", 0)
 		w("clients_in_timeout_table", 0)
 	})

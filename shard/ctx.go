@@ -26,6 +26,7 @@ type Ctx struct {
 	blockKeys    [][]byte
 	blockTimeout time.Duration
 	rerun        bool
+	ready        []readyKey // keys created during this command that clients wait for
 }
 
 // run executes cmd with the shards it needs already held by the calling worker.
@@ -37,6 +38,7 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 		c.only = w.e.shards[need[0]]
 	}
 	c.db, c.proto = cl.DB(), cl.Proto()
+	c.rerun = cl.job.rerun
 	mark := len(out)
 	cl.lastCmd.Store(int32(cmd.id)) // before Exec: CLIENT INFO shows itself, as in Redis
 	start := w.clock.start()
@@ -44,7 +46,14 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	cmd.Exec(c)
 	dur := w.clock.end(start)
 	out = c.Out
+	blocked, keys, timeout := c.blocked, c.blockKeys, c.blockTimeout
+	ready := c.ready
 	c.Client, c.Cmd, c.Args, c.Out = nil, nil, nil, nil
+	c.blocked, c.blockKeys, c.rerun, c.ready = false, nil, false, nil
+	if blocked {
+		out = out[:mark] // a blocked command replies later
+		w.block(cl, cmd, args, need, keys, timeout)
+	}
 
 	st := &w.stats[cmd.id]
 	st.calls.Add(1)
@@ -56,6 +65,15 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	}
 	cl.lastActive.Store(c.Now)
 	w.e.afterCommand(cl, cmd, args, dur)
+	if len(ready) > 0 {
+		w.serveReady(ready, need)
+	}
+	// Set last: the reruns in serveReady set it too. Worker-local, so a
+	// blocked client's timer (another goroutine) cannot race with it.
+	w.lastBlocked = blocked
+	if blocked {
+		return out
+	}
 	return cl.endReply(out, mark)
 }
 

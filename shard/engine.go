@@ -32,9 +32,11 @@ type Engine struct {
 	runID      string
 	shutdownFn atomic.Pointer[func(save bool)]
 
-	limits  atomic.Pointer[ConnLimits]
-	memPeak atomic.Int64
-	enc     encodingLimits
+	limits         atomic.Pointer[ConnLimits]
+	timeouts       chan timeoutReq // fired timers of blocked clients (blocking.go)
+	memPeak        atomic.Int64
+	blockedClients atomic.Int64
+	enc            encodingLimits
 
 	errMu    sync.Mutex // guards errStats, errTotal
 	errStats map[string]int64
@@ -69,6 +71,9 @@ type Shard struct {
 
 	wake chan struct{} // hop mode: wakes the shard's goroutine
 
+	waiters  map[string][]waiter // clients blocked on keys of this shard, by db-prefixed key; holder only
+	nwaiters int                 // registrations in waiters (including stale ones)
+
 	tickQueued atomic.Bool // a tick job is in mb
 	tick       job
 
@@ -96,6 +101,7 @@ func NewEngine(cfg *config.Config) *Engine {
 		tickStop:  make(chan struct{}),
 		tickDone:  make(chan struct{}),
 		hop:       cfg.ShardHandoff == "hop",
+		timeouts:  make(chan timeoutReq, 1024),
 	}
 	e.slowlog.init()
 	// A client has at most one job in flight, and each shard at most one tick job,
@@ -131,6 +137,7 @@ func (e *Engine) ShardOf(key []byte) int { return int(e.slotShard[KeySlot(key)])
 // Start runs the periodic shard tick (active expiry, incremental rehash) at hz.
 func (e *Engine) Start() {
 	go e.ticker()
+	go e.timeoutLoop()
 	if e.hop {
 		for _, s := range e.shards {
 			go e.shardLoop(s, e.NewWorker())
@@ -240,6 +247,7 @@ type jobKind uint8
 const (
 	jobCommand jobKind = iota // run one client command
 	jobTick                   // a shard's periodic maintenance
+	jobTimeout                // a blocked client's timeout (blocking.go)
 )
 
 // job is work queued in a shard mailbox because a shard it needs was held
@@ -258,6 +266,9 @@ type job struct {
 	needA [4]int
 	got   int
 	out   []byte // the reply, read by the client's loop after notify
+
+	rerun bool   // run it as a retry of a blocked command (blocking.go)
+	gen   uint64 // jobTimeout: the block generation the timer belongs to
 }
 
 // Worker is the execution context of one goroutine that runs commands: an event
@@ -269,9 +280,12 @@ type Worker struct {
 	ctx     Ctx
 	needBuf []int
 	posBuf  []int
+	heldBuf []int
 	stats   []cmdStat // per command id; written by this worker, read atomically by INFO
 	spins   int
 	clock   batchClock
+	// lastBlocked: the last command run by this worker blocked its client.
+	lastBlocked bool
 }
 
 // NewWorker makes a worker; each event loop needs its own.
@@ -336,7 +350,8 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 			}
 			w.cur = s
 		}
-		return w.run(cl, cmd, args, out, need), false
+		out = w.run(cl, cmd, args, out, need)
+		return out, w.lastBlocked
 	}
 	w.releaseCur()
 	for i, id := range need {
@@ -346,11 +361,14 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 		}
 	}
 	out = w.run(cl, cmd, args, out, need)
+	// Read before releasing: once the shards are free, other workers run
+	// commands that could change it.
+	blocked := w.lastBlocked
 	for _, id := range need {
 		w.release(w.e.shards[id])
 	}
 	w.settle()
-	return out, false
+	return out, blocked
 }
 
 // reject finishes a reply written before the command could run (unknown
@@ -418,21 +436,26 @@ func (w *Worker) drain(s *Shard) {
 			w.runTick(s)
 			continue
 		}
+		if j.kind == jobTimeout {
+			w.runTimeout(j)
+			continue
+		}
 		// s is now j's (it was need[got]); take the rest in ascending order.
 		j.got++
 		if !w.advance(j) {
 			return // j keeps s and waits in a higher shard's mailbox
 		}
-		if len(j.need) == 1 {
-			w.complete(j)
-			continue
-		}
-		for _, id := range j.need {
+		// Complete while still holding j's shards (a blocked command's rerun
+		// may serve the next waiters on them), but read j.need first: once
+		// completed, j belongs to its client again.
+		held := append(w.heldBuf[:0], j.need...)
+		w.heldBuf = held
+		w.complete(j)
+		for _, id := range held {
 			if id != s.id {
 				w.release(w.e.shards[id])
 			}
 		}
-		w.complete(j)
 	}
 }
 
@@ -455,23 +478,33 @@ func (w *Worker) advance(j *job) bool {
 // parks it at need[got].
 func (w *Worker) queue(cl *Client, cmd *Command, args [][]byte, need []int, got int) {
 	j := &cl.job
-	j.kind = jobCommand
-	j.cl = cl
-	j.cmd = cmd
-	j.buf = j.buf[:0]
-	for _, a := range args {
-		j.buf = append(j.buf, a...)
-	}
-	j.args = j.args[:0]
-	off := 0
-	for _, a := range args {
-		j.args = append(j.args, j.buf[off:off+len(a):off+len(a)])
-		off += len(a)
-	}
-	j.need = append(j.needA[:0], need...)
+	j.load(cl, cmd, args, need)
 	j.got = got
 	w.enqueue(w.e.shards[need[got]], j)
 	w.settle()
+}
+
+// load copies a command into the job (its own buffer), unless args already are
+// the job's (a queued command that blocks, or a rerun).
+func (j *job) load(cl *Client, cmd *Command, args [][]byte, need []int) {
+	j.kind = jobCommand
+	j.cl = cl
+	j.cmd = cmd
+	if len(args) == 0 || len(j.args) == 0 || &args[0] != &j.args[0] {
+		j.buf = j.buf[:0]
+		for _, a := range args {
+			j.buf = append(j.buf, a...)
+		}
+		j.args = j.args[:0]
+		off := 0
+		for _, a := range args {
+			j.args = append(j.args, j.buf[off:off+len(a):off+len(a)])
+			off += len(a)
+		}
+	}
+	if len(need) == 0 || &need[0] != &j.needA[0] {
+		j.need = append(j.needA[:0], need...)
+	}
 }
 
 // enqueue puts j in s's mailbox and makes sure someone will run it.
@@ -483,12 +516,21 @@ func (w *Worker) enqueue(s *Shard, j *job) {
 	w.recheck = append(w.recheck, s)
 }
 
-// complete hands a finished command job back to its client.
+// complete hands a finished command job back to its client, unless the command
+// blocked (its client is then woken by blocking.go when served or timed out).
 func (w *Worker) complete(j *job) {
+	if j.rerun {
+		w.completeRerun(j)
+		return
+	}
+	if w.lastBlocked {
+		return // the client is woken when served or timed out (blocking.go)
+	}
 	j.cl.finish(j)
 }
 
 func (w *Worker) runTick(s *Shard) {
+	s.sweepWaiters()
 	w.e.activeExpire(w, s)
 	for _, d := range s.dbs {
 		d.RehashStep(100)

@@ -35,7 +35,9 @@ type EncodingLimits struct {
 }
 
 // encodingLimits holds the current limits; replaced as a whole by ApplyConfig.
-type encodingLimits struct{ p atomic.Pointer[EncodingLimits] }
+type encodingLimits struct {
+	p atomic.Pointer[EncodingLimits]
+}
 
 // Limits returns the encoding thresholds in force.
 func (c *Ctx) Limits() *EncodingLimits { return c.e.enc.p.Load() }
