@@ -532,8 +532,16 @@ func (w *Worker) complete(j *job) {
 func (w *Worker) runTick(s *Shard) {
 	s.sweepWaiters()
 	w.e.activeExpire(w, s)
+	// Active rehashing, as Redis's activerehashing: up to 1 ms per database
+	// with a resize in progress, so a table emptied by expiry shrinks (and
+	// gives its bucket pages back) even when no command touches it.
 	for _, d := range s.dbs {
-		d.RehashStep(100)
+		if !d.RehashStep(100) {
+			continue
+		}
+		deadline := time.Now().Add(time.Millisecond)
+		for d.RehashStep(100) && time.Now().Before(deadline) {
+		}
 	}
 }
 
