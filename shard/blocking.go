@@ -2,6 +2,7 @@ package shard
 
 import (
 	"math"
+	"math/big"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -19,23 +20,39 @@ import (
 // and either serves the client or calls Block again, which keeps its place in
 // line. When the timeout passes first, the client gets a null array.
 
-// ParseTimeout reads a blocking command's timeout in seconds (fractions
-// allowed, 0 = forever), with Redis's errors.
+// ParseTimeout reads a blocking command's timeout in seconds (fractions and
+// hex floats allowed, 0 = forever), as Redis 7.0's getTimeoutFromObjectOrReply
+// does with strtold: a value whose milliseconds overflow a long long (inf,
+// 1e400, anything from about 9.3e15 s) converts to a negative number there, so
+// it gets "timeout is negative" too.
 func (c *Ctx) ParseTimeout(arg []byte) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(string(arg), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || len(arg) == 0 || arg[0] == ' ' || arg[0] == '_' {
-		c.Error("ERR timeout is not a float or out of range")
-		return 0, false
+	var ms float64
+	inf := 0
+	body := arg
+	if len(body) > 0 && (body[0] == '-' || body[0] == '+') {
+		body = body[1:]
 	}
-	if f < 0 {
+	if f, err := strconv.ParseFloat(string(arg), 64); err == nil && validFloatSyntax(body, false) {
+		ms = f * 1000 // plain decimal: the common case, without allocating
+	} else {
+		var x big.Float
+		var ok bool
+		if inf, ok = parseLongDouble(arg, &x); !ok {
+			c.Error("ERR timeout is not a float or out of range")
+			return 0, false
+		}
+		ms, _ = x.Float64()
+		ms *= 1000
+	}
+	if inf != 0 || ms < 0 || ms >= math.MaxInt64 {
 		c.Error("ERR timeout is negative")
 		return 0, false
 	}
-	if f*1e9 > float64(math.MaxInt64/2) {
-		c.Error("ERR timeout is out of range")
-		return 0, false
+	ms = math.Ceil(ms)
+	if ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		ms = float64(math.MaxInt64 / int64(time.Millisecond)) // forever, in practice
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // Block parks the client until one of keys becomes a list or sorted set, or

@@ -287,3 +287,21 @@ func TestBlockingStress(t *testing.T) {
 	}
 	require.EqualValues(t, total, popped.Load())
 }
+
+func TestParseTimeoutAsRedis(t *testing.T) {
+	e := newBlockingEngine(t, 1)
+	w := newAsyncClient(e)
+	// Error texts checked against redis-server 7.0.15 (BLPOP k <timeout>).
+	for _, arg := range []string{"1e400", "inf", "-inf", "-1", "9.3e15"} {
+		w.send("XTBPOP", "k", arg)
+		w.expect(t, "-ERR timeout is negative\r\n")
+	}
+	for _, arg := range []string{"abc", " 1", "1 ", "nan", ""} {
+		w.send("XTBPOP", "k", arg)
+		w.expect(t, "-ERR timeout is not a float or out of range\r\n")
+	}
+	start := time.Now()
+	w.send("XTBPOP", "k", "0x1p-4") // hex float: 62.5 ms
+	w.expect(t, "*-1\r\n")
+	require.GreaterOrEqual(t, time.Since(start), 60*time.Millisecond)
+}
