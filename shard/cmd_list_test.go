@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,80 +13,7 @@ import (
 // TestLstTranscript runs testdata/kv_list.txt (format: kv_string.txt; -update-kv
 // re-records it). Its own runner, because blocking commands that time out
 // need the engine started (timeouts run on the shards like commands).
-func TestLstTranscript(t *testing.T) { lstRunTranscript(t, "kv_list.txt") }
-
-func lstRunTranscript(t *testing.T, name string) {
-	path := filepath.Join("testdata", name)
-	steps := parseTranscript(t, path)
-	env := lstBlockingEnv(t, 4)
-	r := startRedis(t)
-	if r == nil {
-		if *kvUpdate {
-			t.Fatal("-update-kv needs redis-server on PATH")
-		}
-		t.Log("redis-server not found: checking against recorded replies only")
-	} else {
-		r.do(t, "FLUSHALL")
-	}
-	for _, st := range steps {
-		switch st.mode {
-		case '#':
-			continue
-		case 'd':
-			if st.args[0] != "proto" {
-				t.Fatalf("%s:%d: directive %q not supported here", path, st.line, st.args[0])
-			}
-			p, _ := strconv.Atoi(st.args[1])
-			env.cl.SetProto(p)
-			if r != nil {
-				r.do(t, "HELLO", st.args[1])
-			}
-			continue
-		}
-		got := env.do(st.args...)
-		var redisGot string
-		if r != nil {
-			redisGot = r.do(t, st.args...)
-		}
-		if st.mode == '?' {
-			continue
-		}
-		if *kvUpdate {
-			st.want, st.hasExp = redisGot, true
-			continue
-		}
-		if !st.hasExp {
-			t.Errorf("%s:%d: %s: no recorded reply (run with -update-kv)", path, st.line, st.text)
-			continue
-		}
-		cmp := func(s string) string {
-			if st.mode == '~' {
-				return normalizeRESP(s)
-			}
-			return s
-		}
-		if r != nil && cmp(redisGot) != cmp(st.want) {
-			t.Errorf("%s:%d: %s\n  redis now replies %q\n  recorded:         %q", path, st.line, st.text, redisGot, st.want)
-		}
-		if cmp(got) != cmp(st.want) {
-			t.Errorf("%s:%d: %s\n  duva:  %q\n  redis: %q", path, st.line, st.text, got, st.want)
-		}
-	}
-	if *kvUpdate {
-		var b strings.Builder
-		for _, st := range steps {
-			b.WriteString(st.text)
-			b.WriteByte('\n')
-			if st.hasExp && st.mode != '?' && st.mode != 'd' {
-				b.WriteString("< " + strconv.Quote(st.want) + "\n")
-			}
-		}
-		out := strings.TrimRight(b.String(), "\n") + "\n"
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+func TestLstTranscript(t *testing.T) { runTranscript(t, "kv_list.txt") }
 
 // ---- random command sequences: against a Go model, and against Redis ----
 

@@ -48,6 +48,8 @@ func newKVEnv(t testing.TB, shards int) *kvEnv {
 	cfg.Shards = shards
 	e := NewEngine(cfg)
 	e.ApplyConfig()
+	e.Start() // the ticker and the timeout loop: blocking commands time out through it
+	t.Cleanup(e.Stop)
 	env := &kvEnv{t: t, e: e, w: e.NewWorker(), done: make(chan struct{}, 1)}
 	env.cl = e.NewClient("127.0.0.1:1", "127.0.0.1:6379", 0, false)
 	env.cl.Notify = func() { env.done <- struct{}{} }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,90 +18,7 @@ import (
 // redis-server 7.0.15; see kv_string.txt for the format, -update-kv to
 // re-record). Unlike runTranscript, the engine's ticker runs, so blocking
 // commands time out.
-func TestZSetTranscript(t *testing.T) { zsRunTranscript(t, "kv_zset.txt") }
-
-func zsRunTranscript(t *testing.T, name string) {
-	path := filepath.Join("testdata", name)
-	steps := parseTranscript(t, path)
-	env := newKVEnv(t, 4)
-	env.e.Start()
-	t.Cleanup(env.e.Stop)
-	r := startRedis(t)
-	if r == nil {
-		if *kvUpdate {
-			t.Fatal("-update-kv needs redis-server on PATH")
-		}
-		t.Log("redis-server not found: checking against recorded replies only")
-	} else {
-		r.do(t, "FLUSHALL")
-	}
-	for _, st := range steps {
-		switch st.mode {
-		case '#':
-			continue
-		case 'd':
-			switch st.args[0] {
-			case "proto":
-				p, _ := strconv.Atoi(st.args[1])
-				env.cl.SetProto(p)
-				if r != nil {
-					r.do(t, "HELLO", st.args[1])
-				}
-			case "mk":
-				env.mk(st.args[1], st.args[2])
-				if r != nil {
-					cmd := append([]string(nil), mkRedisCommand[st.args[1]]...)
-					cmd[1] = st.args[2]
-					r.do(t, "DEL", st.args[2])
-					r.do(t, cmd...)
-				}
-			}
-			continue
-		}
-		got := env.do(st.args...)
-		var redisGot string
-		if r != nil {
-			redisGot = r.do(t, st.args...)
-		}
-		if st.mode == '?' {
-			continue
-		}
-		if *kvUpdate {
-			st.want, st.hasExp = redisGot, true
-			continue
-		}
-		if !st.hasExp {
-			t.Errorf("%s:%d: %s: no recorded reply (run with -update-kv)", path, st.line, st.text)
-			continue
-		}
-		cmp := func(s string) string {
-			if st.mode == '~' {
-				return normalizeRESP(s)
-			}
-			return s
-		}
-		if r != nil && cmp(redisGot) != cmp(st.want) {
-			t.Errorf("%s:%d: %s\n  redis now replies %q\n  recorded:         %q", path, st.line, st.text, redisGot, st.want)
-		}
-		if cmp(got) != cmp(st.want) {
-			t.Errorf("%s:%d: %s\n  duva:  %q\n  redis: %q", path, st.line, st.text, got, st.want)
-		}
-	}
-	if *kvUpdate {
-		var b strings.Builder
-		for _, st := range steps {
-			b.WriteString(st.text)
-			b.WriteByte('\n')
-			if st.hasExp && st.mode != '?' && st.mode != 'd' {
-				b.WriteString("< " + strconv.Quote(st.want) + "\n")
-			}
-		}
-		out := strings.TrimRight(b.String(), "\n") + "\n"
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+func TestZSetTranscript(t *testing.T) { runTranscript(t, "kv_zset.txt") }
 
 // ---- model test: random command sequences against a plain Go model ----
 

@@ -50,6 +50,7 @@ type Engine struct {
 	// Only for measuring the two designs side by side (shard-handoff hop).
 	hop bool
 
+	started  atomic.Bool
 	tickStop chan struct{}
 	tickDone chan struct{}
 	tickW    *Worker
@@ -136,6 +137,9 @@ func (e *Engine) ShardOf(key []byte) int { return int(e.slotShard[KeySlot(key)])
 
 // Start runs the periodic shard tick (active expiry, incremental rehash) at hz.
 func (e *Engine) Start() {
+	if !e.started.CompareAndSwap(false, true) {
+		return // already running
+	}
 	go e.ticker()
 	go e.timeoutLoop()
 	if e.hop {
@@ -177,7 +181,9 @@ func (e *Engine) Stop() {
 	default:
 	}
 	close(e.tickStop)
-	<-e.tickDone
+	if e.started.Load() {
+		<-e.tickDone
+	}
 }
 
 func (e *Engine) ticker() {
