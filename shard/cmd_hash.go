@@ -640,32 +640,11 @@ func hscanCommand(c *Ctx) {
 		c.Array(0)
 		return
 	}
-	count := int64(10)
-	var pat []byte
-	usePat := false
-	for i := 3; i < len(c.Args); i += 2 {
-		opt := c.Args[i]
-		more := i+1 < len(c.Args)
-		switch {
-		case argIs(opt, "COUNT") && more:
-			n, ok := parseInt(c.Args[i+1])
-			if !ok {
-				c.NotInteger()
-				return
-			}
-			if n < 1 {
-				c.SyntaxError()
-				return
-			}
-			count = n
-		case argIs(opt, "MATCH") && more:
-			pat = c.Args[i+1]
-			usePat = !(len(pat) == 1 && pat[0] == '*')
-		default:
-			c.SyntaxError()
-			return
-		}
+	so, ok := parseScanOptions(c, 3, false)
+	if !ok {
+		return
 	}
+	count, pat, usePat := so.count, so.pat, so.usePat
 
 	switch h := e.Obj.(type) {
 	case hshListpack:

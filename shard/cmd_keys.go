@@ -242,16 +242,19 @@ func parseScanCursor(b []byte) (uint64, bool) {
 	return v, true
 }
 
-func scanCommand(c *Ctx) {
-	cursor, ok := parseScanCursor(c.Args[1])
-	if !ok {
-		c.Error(errInvalidCursor)
-		return
-	}
-	count := int64(10)
-	var pat, typ []byte
-	usePat := false
-	for i := 2; i < len(c.Args); i += 2 {
+// scanOptions are the SCAN family's options: COUNT (default 10), MATCH, and
+// TYPE for SCAN itself.
+type scanOptions struct {
+	count    int64
+	pat, typ []byte
+	usePat   bool // a MATCH other than "*"
+}
+
+// parseScanOptions reads the options in c.Args[from:] as Redis's
+// scanGenericCommand does; it replies the error and returns false on bad input.
+func parseScanOptions(c *Ctx, from int, allowType bool) (scanOptions, bool) {
+	o := scanOptions{count: 10}
+	for i := from; i < len(c.Args); i += 2 {
 		opt := c.Args[i]
 		more := i+1 < len(c.Args)
 		switch {
@@ -259,23 +262,37 @@ func scanCommand(c *Ctx) {
 			n, ok := parseInt(c.Args[i+1])
 			if !ok {
 				c.NotInteger()
-				return
+				return o, false
 			}
 			if n < 1 {
 				c.SyntaxError()
-				return
+				return o, false
 			}
-			count = n
+			o.count = n
 		case argIs(opt, "MATCH") && more:
-			pat = c.Args[i+1]
-			usePat = !(len(pat) == 1 && pat[0] == '*')
-		case argIs(opt, "TYPE") && more:
-			typ = c.Args[i+1]
+			o.pat = c.Args[i+1]
+			o.usePat = !(len(o.pat) == 1 && o.pat[0] == '*')
+		case allowType && argIs(opt, "TYPE") && more:
+			o.typ = c.Args[i+1]
 		default:
 			c.SyntaxError()
-			return
+			return o, false
 		}
 	}
+	return o, true
+}
+
+func scanCommand(c *Ctx) {
+	cursor, ok := parseScanCursor(c.Args[1])
+	if !ok {
+		c.Error(errInvalidCursor)
+		return
+	}
+	o, ok := parseScanOptions(c, 2, true)
+	if !ok {
+		return
+	}
+	count, pat, typ, usePat := o.count, o.pat, o.typ, o.usePat
 
 	nshards := uint64(len(c.e.shards))
 	shard := cursor % nshards
