@@ -794,11 +794,11 @@ func (l *lstList) appendRange(out []byte, start, n int, reverse bool) []byte {
 		}
 		for p < len(b) {
 			k := int(b[p])
-			if k < 10 && p+9 <= cap(b) {
-				// The common case of short elements: "$k\r\n" as one 4-byte
-				// store, the value as one 8-byte load and store (the bytes
-				// past it are overwritten next), then CRLF. The reservation
-				// above leaves at least 26 bytes of room per entry.
+			if k <= 8 && p+9 <= cap(b) {
+				// The common case of short elements (at most 8 bytes): "$k\r\n"
+				// as one 4-byte store, the value as one 8-byte load and store
+				// (the bytes past it are overwritten next), then CRLF. The
+				// reservation above leaves at least 26 bytes of room per entry.
 				o := len(out)
 				w := out[o : o+16]
 				binary.LittleEndian.PutUint32(w, 0x0a0d0024|uint32('0'+k)<<8)

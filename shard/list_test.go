@@ -501,3 +501,28 @@ func TestLstFullNodeRotation(t *testing.T) {
 		t.Errorf("rotating a full node allocates %v per step", allocs)
 	}
 }
+
+// LRANGE's short-element fast path copies 8 bytes at a time: every length
+// around it must come back intact (a 9-byte element once lost its last byte).
+func TestListLrangeEveryLength(t *testing.T) {
+	env := newKVEnv(t, 1)
+	args := []string{"RPUSH", "k"}
+	var want []string
+	for n := 0; n <= 40; n++ {
+		v := ""
+		for i := 0; i < n; i++ {
+			v += string(rune('a' + (n+i)%26))
+		}
+		args = append(args, v)
+		want = append(want, v)
+	}
+	env.do(args...)
+	got := env.do("LRANGE", "k", "0", "-1")
+	exp := fmt.Sprintf("*%d\r\n", len(want))
+	for _, v := range want {
+		exp += fmt.Sprintf("$%d\r\n%s\r\n", len(v), v)
+	}
+	if got != exp {
+		t.Fatalf("LRANGE gave\n%q\nwant\n%q", got, exp)
+	}
+}
