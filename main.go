@@ -80,7 +80,9 @@ func run(args []string) int {
 // environment variable says otherwise. Shards run on the loops (flat
 // combining), so more Ps only add idle threads that the runtime keeps waking:
 // measured on 2 cores with one loop, GOMAXPROCS=1 cost 11.5-12.0 µs of server
-// CPU per GET at -P 1 against 13.1-14.3 µs with GOMAXPROCS=2.
+// CPU per GET at -P 1 against 13.1-14.3 µs with GOMAXPROCS=2. Background work
+// (a snapshot being written, the AOF writer) gets one more P while it runs
+// (shard.ManageProcs), as Redis's fork child gets a core of its own.
 func setGoMaxProcs(cfg *config.Config) int {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return runtime.GOMAXPROCS(0)
@@ -91,6 +93,7 @@ func setGoMaxProcs(cfg *config.Config) int {
 	}
 	n = max(1, min(n, runtime.NumCPU()))
 	runtime.GOMAXPROCS(n)
+	shard.ManageProcs(n)
 	return n
 }
 

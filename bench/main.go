@@ -107,6 +107,9 @@ type config struct {
 	RedisBin  string   `json:"redis_bin"`
 	ClkTck    int      `json:"clk_tck"`
 
+	persist     bool // -persist: the persistence comparison (persist.go)
+	persistKeys int
+
 	out      string
 	markdown bool
 	timeout  time.Duration
@@ -138,6 +141,8 @@ func parseFlags() (*config, error) {
 	duvaArgs := fs.String("duva-args", "", "extra arguments for duva, e.g. \"--shards 2 --event-loops 2\"")
 	duvaBin := fs.String("duva-bin", "", "prebuilt duva binary (default: go build the module root)")
 	redisBin := fs.String("redis-bin", "redis-server", "redis-server binary to compare against")
+	persist := fs.Bool("persist", false, "compare persistence: SAVE, BGSAVE, load time, AOF throughput (see persist.go)")
+	persistKeys := fs.Int("persist-keys", 1000000, "keys of 100 bytes for -persist")
 	markdown := fs.Bool("markdown", false, "print the result table as Markdown instead of plain text")
 	suite := fs.Bool("suite", false, "run the whole default redis-benchmark suite (no -t) instead of -tests")
 	quick := fs.Bool("quick", false, "smoke test: n=50000 (suite: 10000), warmup=10000")
@@ -159,7 +164,7 @@ func parseFlags() (*config, error) {
 	cfg := &config{
 		Rounds: *rounds, N: *n, Clients: *c, Keyspace: *r, Warmup: *warmup,
 		Suite: *suite, Quick: *quick, RedisBin: *redisBin,
-		out: *out, markdown: *markdown, timeout: *timeout, from: *from,
+		out: *out, markdown: *markdown, timeout: *timeout, from: *from, persist: *persist, persistKeys: *persistKeys,
 	}
 	if !set["n"] {
 		switch {
@@ -320,6 +325,10 @@ func run() (err error) {
 		cfg.DuvaBin = p
 	}
 	cfg.ClkTck = clockTicks()
+	if cfg.persist {
+		serversStarted = true
+		return runPersist(ctx, cfg, tmp, root)
+	}
 	machine := describeMachine(root, cfg)
 
 	ports, err := freePorts(2)

@@ -26,9 +26,13 @@ type Instance struct {
 	srv      *Server
 	log      *slog.Logger
 	stopOnce sync.Once
-	done     chan struct{}
+	served   chan struct{} // the event loops have ended
+	done     chan struct{} // ... and the shutdown save is over
 	err      error
 	pprof    *http.Server
+
+	save, nosave bool  // SHUTDOWN SAVE / NOSAVE (set before Stop)
+	loadErr      error // loading at start failed
 }
 
 // Start builds the engine from cfg and starts serving. It returns once the
@@ -55,6 +59,7 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 		return nil, fmt.Errorf("no listening address: set port or unixsocket")
 	}
 	eng := shard.NewEngine(cfg)
+	eng.SetLogger(logger)
 	eng.ApplyConfig()
 	limits := codec.DefaultLimits()
 	if cfg.ProtoMaxBulkLen > 0 {
@@ -65,6 +70,7 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 		Addrs:  addrs,
 		log:    logger,
 		done:   make(chan struct{}),
+		served: make(chan struct{}),
 		srv:    New(eng, Options{Addrs: addrs, EventLoops: cfg.EventLoops, Limits: limits, Logger: logger}),
 	}
 	if cfg.PprofAddr != "" {
@@ -77,6 +83,7 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 		go func() { _ = in.pprof.Serve(ln) }()
 	}
 	eng.Start()
+	eng.BeginLoading() // before any client can connect
 	errc := make(chan error, 1)
 	go func() {
 		err := in.srv.Serve()
@@ -85,12 +92,29 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 			_ = os.Remove(cfg.UnixSocket)
 		}
 		in.err = err
-		close(in.done)
+		close(in.served)
 		errc <- err
+		go in.Stop("event loops ended") // no-op when Stop started this
 	}()
 	select {
 	case <-in.srv.Ready():
-		eng.SetShutdown(func(bool) { in.Stop("SHUTDOWN command") })
+		eng.SetShutdown(func(save, nosave bool) {
+			in.save, in.nosave = save, nosave
+			in.Stop("SHUTDOWN command")
+		})
+		// Load the dataset while already listening, as Redis does: clients
+		// get -LOADING until it is in memory. A file that cannot be loaded
+		// stops the server (exit status 1), never a half-loaded dataset.
+		go func() {
+			if err := eng.LoadAtStart(); err != nil {
+				logger.Error("Fatal error loading the DB, exiting", "err", err.Error())
+				in.loadErr = err
+				in.nosave = true
+				in.Stop("loading failed")
+				return
+			}
+			eng.PersistReady()
+		}()
 		return in, nil
 	case err := <-errc:
 		if in.pprof != nil {
@@ -113,9 +137,16 @@ func (in *Instance) Stop(reason string) {
 		if err := in.srv.Stop(ctx); err != nil {
 			in.log.Error("stopping event loops", "err", err)
 		}
+		<-in.served
+		// With no client left: flush the AOF and save the final RDB snapshot
+		// (when save points are set), as Redis's prepareForShutdown.
+		if err := in.Engine.ShutdownSave(in.save, in.nosave); err != nil {
+			in.log.Error("Error saving the dataset on shutdown", "err", err.Error())
+		}
 		if in.pprof != nil {
 			_ = in.pprof.Close()
 		}
+		close(in.done)
 	})
 	<-in.done
 }
@@ -123,5 +154,11 @@ func (in *Instance) Stop(reason string) {
 // Done is closed when the server has stopped.
 func (in *Instance) Done() <-chan struct{} { return in.done }
 
-// Err is the error the event loops ended with, after Done.
-func (in *Instance) Err() error { return in.err }
+// Err is the error the server ended with, after Done: loading the dataset
+// failed, or the event loops stopped with an error.
+func (in *Instance) Err() error {
+	if in.loadErr != nil {
+		return in.loadErr
+	}
+	return in.err
+}

@@ -98,6 +98,14 @@ type conn struct {
 	softSince time.Time
 	closing   bool
 	qbuf, obl atomic.Int64 // published for CLIENT LIST
+
+	// appendfsync always: replies of a batch that wrote to the AOF wait in held
+	// until an fsync covers the log up to the batch's end (group commit: the
+	// AOF writer fsyncs for every waiting connection at once).
+	syncWait bool
+	synced   atomic.Bool // the fsync came (set by the AOF writer goroutine)
+	held     []byte
+	onSynced func()
 }
 
 // New makes a server for eng.
@@ -185,6 +193,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return shard.ConnStats{QueryBuf: int(cn.qbuf.Load()), OutputBuf: int(cn.obl.Load())}
 	}
 	cn.cl = cl
+	cn.onSynced = func() {
+		cn.synced.Store(true)
+		_ = c.Wake(nil)
+	}
 	c.SetContext(cn)
 	return nil, gnet.None
 }
@@ -207,8 +219,21 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	ls := cn.ls
 	out := ls.out[:0]
+	if cn.syncWait {
+		if !cn.synced.Load() {
+			return s.checkQueryLimit(cn)
+		}
+		cn.syncWait = false
+		out = append(out, cn.held...)
+		cn.held = cn.held[:0]
+	}
 	if cn.waiting {
 		if !cn.done.Load() {
+			if len(out) > 0 {
+				if a := s.flush(cn, out); a != gnet.None {
+					return a
+				}
+			}
 			return s.checkQueryLimit(cn)
 		}
 		cn.waiting = false
@@ -226,6 +251,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		// The client is not reading its replies: stop consuming its requests
 		// until OnTick finds the output drained.
 		s.pause(cn)
+		if len(out) > 0 && s.holdForFsync(cn, out) {
+			return s.checkQueryLimit(cn)
+		}
 		if len(out) > 0 {
 			ls.out = out
 			if a := s.flush(cn, out); a != gnet.None {
@@ -278,6 +306,11 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if cn.cl.CloseAfterReply {
 		return s.finish(cn, out, true)
 	}
+	if len(out) > 0 && s.holdForFsync(cn, out) {
+		// Resumed by onSynced; whatever input is left is read then.
+		cn.publishStats()
+		return s.checkQueryLimit(cn)
+	}
 	if a := s.flush(cn, out); a != gnet.None {
 		return a
 	}
@@ -292,6 +325,24 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	cn.publishStats()
 	return s.checkQueryLimit(cn)
+}
+
+// holdForFsync keeps out back when appendfsync is always and the AOF holds
+// writes no fsync covers yet: a reply may only acknowledge a durable write.
+func (s *Server) holdForFsync(cn *conn, out []byte) bool {
+	off, need := s.eng.AOFSyncTarget(cn.cl)
+	if !need {
+		return false
+	}
+	cn.synced.Store(false)
+	if s.eng.AOFWaitSync(off, cn.onSynced) {
+		return false // durable meanwhile
+	}
+	cn.held = append(cn.held[:0], out...)
+	cn.syncWait = true
+	ls := cn.ls
+	ls.out = out[:0]
+	return true
 }
 
 // flush writes out and applies the output buffer limits.

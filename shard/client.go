@@ -26,6 +26,11 @@ type Client struct {
 	db     atomic.Int32
 	proto  atomic.Int32
 	Authed bool
+	loader bool // the loader's client (persist.go): runs while loading, never propagated
+	// aofOff is the AOF offset after this client's last propagated command,
+	// until its loop has made sure the reply waits for the fsync (AOFSyncTarget).
+	// Written by whoever runs the client's command, read by its loop afterwards.
+	aofOff int64
 
 	// CLIENT REPLY state, as Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT flags:
 	// a command's reply is dropped if, when it ends, replyOff or replySkip is set;

@@ -440,6 +440,7 @@ func hincrbyfloatCommand(c *Ctx) {
 	text := formatLongDouble(buf[:0], &sum)
 	hshWriteOne(c, key, e, field, text)
 	c.Bulk(text)
+	c.Rewrite(bHSET, key, field, text)
 }
 
 // ---- HRANDFIELD ----

@@ -88,17 +88,7 @@ type (
 // ---- helpers ----
 
 // lookupDB is Ctx.Lookup in database db instead of the selected one.
-func lookupDB(c *Ctx, db int, key []byte) *Entry {
-	s := c.shardOf(key)
-	d := s.dbs[db]
-	e := d.Get(key)
-	if e != nil && e.Expire != 0 && e.Expire <= c.Now {
-		d.Delete(key)
-		s.expiredKeys.Add(1)
-		return nil
-	}
-	return e
-}
+func lookupDB(c *Ctx, db int, key []byte) *Entry { return c.lookupIn(c.shardOf(key), db, key) }
 
 // typeName is TYPE's answer for an entry.
 func typeName(e *Entry) string {
@@ -611,9 +601,11 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	}
 	if when <= c.Now {
 		c.Remove(key) // a time in the past deletes the key
+		c.Rewrite(bDEL, key)
 	} else {
 		c.SetExpire(key, e, when)
 		c.Dirty(1)
+		c.rewriteExpireAt(key, when)
 	}
 	c.Int(1)
 }
@@ -683,9 +675,8 @@ func flushdbCommand(c *Ctx) {
 	}
 	n := 0
 	for _, s := range c.e.shards {
-		d := s.dbs[c.db]
-		n += d.Len()
-		d.Clear()
+		n += s.dbs[c.db].Len()
+		s.flushDB(c.db)
 	}
 	c.Dirty(n)
 	c.OK()
@@ -697,13 +688,19 @@ func flushallCommand(c *Ctx) {
 	}
 	n := 0
 	for _, s := range c.e.shards {
-		for _, d := range s.dbs {
+		for db, d := range s.dbs {
 			n += d.Len()
-			d.Clear()
+			s.flushDB(db)
 		}
 	}
 	c.Dirty(n + 1)
 	c.OK()
+	// As Redis: with save points set, the dump follows at once, so a restart
+	// does not bring the flushed data back. (A BGSAVE after this command; it
+	// cannot start here, while this command holds every shard.)
+	if c.e.persist.ready.Load() && len(c.e.Config.SaveParams()) > 0 {
+		go c.e.saveSoon()
+	}
 }
 
 func swapdbCommand(c *Ctx) {

@@ -3,6 +3,7 @@ package shard
 import (
 	"bytes"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -728,6 +729,16 @@ func lstMove(c *Ctx, from, to bool, timeout time.Duration, block bool) {
 		dl.pushTail(v, lim)
 	}
 	c.Bulk(v)
+	if block {
+		wf, wt := bRIGHT, bRIGHT
+		if from {
+			wf = bLEFT
+		}
+		if to {
+			wt = bLEFT
+		}
+		c.Rewrite(bLMOVE, src, dst, wf, wt)
+	}
 	if de == nil {
 		c.CreateObject(dst, TypeList, dl) // counts the change
 	} else {
@@ -794,6 +805,14 @@ func lstMpop(c *Ctx, numIdx int, block bool) {
 		}
 		c.Array(2)
 		c.Bulk(key)
+		if block && c.propagating() {
+			var nb [20]byte
+			where := bLEFT
+			if !head {
+				where = bRIGHT
+			}
+			c.Rewrite(bLMPOP, bOne, key, where, bCOUNT, strconv.AppendInt(nb[:0], count, 10))
+		}
 		lstPopRange(c, l, head, int(min(count, int64(l.count))))
 		c.DeleteIfEmpty(key, e)
 		return
@@ -829,8 +848,10 @@ func lstBpop(c *Ctx, head bool) {
 		c.Bulk(key)
 		if head {
 			c.Bulk(l.popHead())
+			c.Rewrite(bLPOP, key)
 		} else {
 			c.Bulk(l.popTail())
+			c.Rewrite(bRPOP, key)
 		}
 		c.Dirty(1)
 		c.DeleteIfEmpty(key, e)

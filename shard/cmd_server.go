@@ -48,12 +48,11 @@ func init() {
 				"help":      {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Show helpful text about the different subcommands", Since: "2.8.13", Exec: helpCommand},
 			}},
 		&Command{Name: "shutdown", Arity: -1, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagNoMulti, Group: "server", Summary: "Synchronously save the dataset to disk and then shut down the server", Since: "1.0.0", Exec: shutdownCommand},
-		&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Summary: "Get the UNIX time stamp of the last successful save to disk", Since: "1.0.0", Exec: lastsaveCommand},
 	)
 }
 
 // SetShutdown installs what SHUTDOWN does (main sets it; it must not block the caller's loop).
-func (e *Engine) SetShutdown(fn func(save bool)) { e.shutdownFn.Store(&fn) }
+func (e *Engine) SetShutdown(fn func(save, nosave bool)) { e.shutdownFn.Store(&fn) }
 
 func shutdownCommand(c *Ctx) {
 	var save, nosave, abort bool
@@ -90,10 +89,8 @@ func shutdownCommand(c *Ctx) {
 	}
 	// Redis sends no reply: the connection closes with the server.
 	c.Client.CloseAfterReply = true
-	go (*fn)(!nosave)
+	go (*fn)(save, nosave)
 }
-
-func lastsaveCommand(c *Ctx) { c.Int(c.e.startTime.Unix()) }
 
 func configGetCommand(c *Ctx) {
 	patterns := make([]string, 0, len(c.Args)-2)
@@ -491,38 +488,7 @@ func infoCommand(c *Ctx) {
 		w("lazyfree_pending_objects", 0)
 		w("lazyfreed_objects", 0)
 	})
-	section("Persistence", func(w func(string, any)) {
-		w("loading", 0)
-		w("async_loading", 0)
-		w("current_cow_peak", 0)
-		w("current_cow_size", 0)
-		w("current_cow_size_age", 0)
-		w("current_fork_perc", "0.00")
-		w("current_save_keys_processed", 0)
-		w("current_save_keys_total", 0)
-		w("rdb_changes_since_last_save", e.stats.dirty.Load())
-		w("rdb_bgsave_in_progress", 0)
-		w("rdb_last_save_time", e.startTime.Unix())
-		w("rdb_last_bgsave_status", "ok")
-		w("rdb_last_bgsave_time_sec", -1)
-		w("rdb_current_bgsave_time_sec", -1)
-		w("rdb_saves", 0)
-		w("rdb_last_cow_size", 0)
-		w("rdb_last_load_keys_expired", 0)
-		w("rdb_last_load_keys_loaded", 0)
-		w("aof_enabled", 0)
-		w("aof_rewrite_in_progress", 0)
-		w("aof_rewrite_scheduled", 0)
-		w("aof_last_rewrite_time_sec", -1)
-		w("aof_current_rewrite_time_sec", -1)
-		w("aof_last_bgrewrite_status", "ok")
-		w("aof_rewrites", 0)
-		w("aof_rewrites_consecutive_failures", 0)
-		w("aof_last_write_status", "ok")
-		w("aof_last_cow_size", 0)
-		w("module_fork_in_progress", 0)
-		w("module_fork_last_cow_size", 0)
-	})
+	section("Persistence", e.infoPersistence)
 	var totalCalls int64
 	for id := range commandList {
 		calls, _, _, _ := e.commandStats(id)

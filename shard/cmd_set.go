@@ -327,6 +327,9 @@ func spopCommand(c *Ctx) {
 	o := stObj(e)
 	m := stRandom(o, stRand(c, key))
 	stReply(c, m)
+	if c.propagating() {
+		c.Rewrite(bSREM, key, m.appendTo(nil))
+	}
 	e.Obj = stRemoveMember(o, m)
 	c.Dirty(1)
 	c.DeleteIfEmpty(key, e)
@@ -358,6 +361,7 @@ func stSpopCount(c *Ctx) {
 		stReplyAll(c, o)
 		c.Remove(key)
 		c.Dirty(size - 1)
+		c.Rewrite(bDEL, key)
 		return
 	}
 	n := int(count)
@@ -366,11 +370,16 @@ func stSpopCount(c *Ctx) {
 	c.Set(n)
 	if remaining*stSpopMoveMul > n {
 		// Few to pop: pick and remove them one by one.
+		var rem [][]byte
 		for i := 0; i < n; i++ {
 			m := stRandom(o, rnd)
 			stReply(c, m)
+			if c.propagating() {
+				rem = append(rem, m.appendTo(nil))
+			}
 			o = stRemoveMember(o, m)
 		}
+		c.rewriteKeyed(bSREM, key, rem)
 		e.Obj = o
 		c.Dirty(n)
 		return
@@ -396,11 +405,16 @@ func stSpopCount(c *Ctx) {
 		}
 		ns, _ = stAddMember(ns, m, maxInts)
 	}
+	var rem [][]byte
 	for i, m := range all {
 		if !keep[i] {
 			stReply(c, m)
+			if c.propagating() {
+				rem = append(rem, m.appendTo(nil))
+			}
 		}
 	}
+	c.rewriteKeyed(bSREM, key, rem)
 	e.Obj = ns
 	c.Dirty(n)
 }

@@ -293,6 +293,10 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, reply setReply) {
 	e = setString(c, key, e, val, flags&setKeepTTL != 0 || expire != nil)
 	if expire != nil {
 		c.SetExpire(key, e, when)
+		if c.propagating() {
+			var nb [20]byte
+			c.Rewrite(bSET, key, val, bPXAT, strconv.AppendInt(nb[:0], when, 10))
+		}
 	}
 	if flags&setGet == 0 {
 		if reply == replySetNX {
@@ -334,9 +338,11 @@ func getexCommand(c *Ctx) {
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && when <= c.Now:
 		c.Remove(key) // an absolute time already passed: the key goes now
+		c.Rewrite(bDEL, key)
 	case expire != nil:
 		c.SetExpire(key, e, when)
 		c.Dirty(1)
+		c.rewriteExpireAt(key, when)
 	case flags&setPersist != 0 && e.Expire != 0:
 		c.SetExpire(key, e, 0)
 		c.Dirty(1)
@@ -762,4 +768,5 @@ func incrbyfloatCommand(c *Ctx) {
 	}
 	e.Enc = EncNoInt
 	c.Bulk(e.Str)
+	c.Rewrite(bSET, key, e.Str, bKEEPTTL)
 }

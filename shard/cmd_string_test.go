@@ -46,6 +46,11 @@ func newKVEnv(t testing.TB, shards int) *kvEnv {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Shards = shards
+	return newKVEnvConfig(t, cfg)
+}
+
+func newKVEnvConfig(t testing.TB, cfg *config.Config) *kvEnv {
+	t.Helper()
 	e := NewEngine(cfg)
 	e.ApplyConfig()
 	e.Start() // the ticker and the timeout loop: blocking commands time out through it

@@ -1037,6 +1037,18 @@ func zsBlockingPop(c *Ctx, keys [][]byte, max bool, count int64, nested bool) bo
 		if e == nil || o.n == 0 {
 			continue
 		}
+		if c.propagating() {
+			cmd := bZPOPMIN
+			if max {
+				cmd = bZPOPMAX
+			}
+			if count < 0 {
+				c.Rewrite(cmd, key)
+			} else {
+				var nb [20]byte
+				c.Rewrite(cmd, key, strconv.AppendInt(nb[:0], count, 10))
+			}
+		}
 		zsPopFrom(c, key, e, o, max, true, count, nested)
 		return true
 	}

@@ -27,6 +27,11 @@ type Ctx struct {
 	blockTimeout time.Duration
 	rerun        bool
 	ready        []readyKey // keys created during this command that clients wait for
+
+	// persistence (persist.go)
+	dirty   int64  // changes made by this command (rdb_changes_since_last_save)
+	prop    []byte // Rewrite: what the AOF records instead of the command
+	propSet bool
 }
 
 // run executes cmd with the shards it needs already held by the calling worker.
@@ -45,6 +50,14 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	c.Now = w.clock.wallMs(start)
 	cmd.Exec(c)
 	dur := w.clock.end(start)
+	if c.dirty > 0 {
+		w.e.stats.dirty.Add(c.dirty)
+		c.propagate(c.db, args)
+		c.dirty = 0
+	}
+	if c.propSet {
+		c.prop, c.propSet = c.prop[:0], false
+	}
 	out = c.Out
 	blocked, keys, timeout := c.blocked, c.blockKeys, c.blockTimeout
 	ready := c.ready
@@ -137,15 +150,25 @@ func (c *Ctx) shardOf(key []byte) *Shard {
 func (c *Ctx) dict(key []byte) *Dict { return c.shardOf(key).dbs[c.db] }
 
 // Lookup finds a live key, deleting it first if its TTL has passed (lazy expiry).
-func (c *Ctx) Lookup(key []byte) *Entry { return c.lookupIn(c.shardOf(key), key) }
+func (c *Ctx) Lookup(key []byte) *Entry { return c.lookupIn(c.shardOf(key), c.db, key) }
 
-func (c *Ctx) lookupIn(s *Shard, key []byte) *Entry {
-	d := s.dbs[c.db]
+// lookupIn is the one way commands find keys. Besides lazy expiry, it is where
+// a running snapshot gets a key's old value before a write command changes it
+// (every change of a key starts with a lookup of that key by a write command).
+func (c *Ctx) lookupIn(s *Shard, db int, key []byte) *Entry {
+	d := s.dbs[db]
 	e := d.Get(key)
-	if e != nil && e.Expire != 0 && e.Expire <= c.Now {
-		d.Delete(key)
-		s.expiredKeys.Add(1)
+	if e == nil {
 		return nil
+	}
+	if e.Expire != 0 && e.Expire <= c.Now && (c.Client == nil || !c.Client.loader) {
+		// (Nothing expires while loading: a replayed command must find the
+		// keys the original found, as Redis's keyIsExpired does.)
+		c.expire(s, db, d, key)
+		return nil
+	}
+	if s.snap != nil && e.snap != s.snap.sn.epoch && c.Cmd != nil && c.Cmd.Flags&FlagWrite != 0 {
+		s.snap.preserve(d, e)
 	}
 	return e
 }
@@ -153,7 +176,7 @@ func (c *Ctx) lookupIn(s *Shard, key []byte) *Entry {
 // LookupRead is Lookup for a read, counted in keyspace_hits/misses.
 func (c *Ctx) LookupRead(key []byte) *Entry {
 	s := c.shardOf(key)
-	e := c.lookupIn(s, key)
+	e := c.lookupIn(s, c.db, key)
 	if e == nil {
 		s.keyMisses.Add(1)
 	} else {
@@ -164,7 +187,7 @@ func (c *Ctx) LookupRead(key []byte) *Entry {
 
 // Create adds key, which the caller found absent with Lookup.
 func (c *Ctx) Create(key []byte) *Entry {
-	c.e.stats.dirty.Add(1)
+	c.dirty++
 	return c.dict(key).Insert(key)
 }
 
@@ -174,7 +197,7 @@ func (c *Ctx) Remove(key []byte) bool {
 		return false
 	}
 	c.dict(key).Delete(key)
-	c.e.stats.dirty.Add(1)
+	c.dirty++
 	return true
 }
 
@@ -186,7 +209,7 @@ func (c *Ctx) SetExpire(key []byte, e *Entry, at int64) {
 }
 
 // Dirty counts n changes for rdb_changes_since_last_save.
-func (c *Ctx) Dirty(n int) { c.e.stats.dirty.Add(int64(n)) }
+func (c *Ctx) Dirty(n int) { c.dirty += int64(n) }
 
 // Engine gives handlers the server-wide state.
 func (c *Ctx) Engine() *Engine { return c.e }

@@ -103,6 +103,10 @@ type Dict struct {
 	pause     int // > 0 while Scan or ForEach runs: no rehash moves
 	seed      maphash.Seed
 	vol       dictVolatileSet
+	// epoch stamps new entries (Entry.snap): a keyspace table carries the epoch of
+	// its shard's latest snapshot, so keys created after a snapshot's start point
+	// are not in it. Collections' tables leave it 0.
+	epoch uint32
 }
 
 // NewDict returns an empty Dict with its own random hash seed. No bucket array is allocated
@@ -158,6 +162,7 @@ func (d *Dict) Insert(key []byte) *Entry {
 	}
 	d.growIfNeeded()
 	e := newDictEntry(key)
+	e.snap = d.epoch
 	t := &d.ht[0]
 	if d.rehashIdx >= 0 {
 		t = &d.ht[1]
@@ -443,6 +448,15 @@ func (d *Dict) shrinkIfNeeded() {
 	if d.rehashIdx < 0 && d.ht[0].size > dictMinSize &&
 		uint64(d.ht[0].used) < d.ht[0].size/dictShrinkRatio {
 		d.resize(d.ht[0].used + 1)
+	}
+}
+
+// Reserve sizes an empty table for n keys at once (RDB loading knows the
+// count from RESIZEDB), so filling it needs no rehashing. A table that
+// already holds keys is left alone.
+func (d *Dict) Reserve(n int) {
+	if d.Len() == 0 && d.rehashIdx < 0 && uint64(n) > d.ht[0].size {
+		d.resize(n)
 	}
 }
 

@@ -1,11 +1,13 @@
 package shard
 
 import (
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/duva-db/duva/codec"
 	"github.com/duva-db/duva/internal/config"
 )
 
@@ -30,7 +32,7 @@ type Engine struct {
 	latency    latencyMonitor
 	startTime  time.Time
 	runID      string
-	shutdownFn atomic.Pointer[func(save bool)]
+	shutdownFn atomic.Pointer[func(save, nosave bool)]
 
 	limits         atomic.Pointer[ConnLimits]
 	timeouts       chan timeoutReq // fired timers of blocked clients (blocking.go)
@@ -49,6 +51,10 @@ type Engine struct {
 	// classic actor hand-off) instead of running inline when the shard is free.
 	// Only for measuring the two designs side by side (shard-handoff hop).
 	hop bool
+
+	log       *slog.Logger
+	snapEpoch atomic.Uint32
+	persist   persistState // persist.go
 
 	started  atomic.Bool
 	tickStop chan struct{}
@@ -77,6 +83,9 @@ type Shard struct {
 
 	tickQueued atomic.Bool // a tick job is in mb
 	tick       job
+
+	snap  *shardSnap // the running snapshot's state here, nil if none; holder only
+	epoch uint32     // epoch of the latest snapshot; holder only
 
 	rng uint64 // holder only
 
@@ -123,6 +132,7 @@ func NewEngine(cfg *config.Config) *Engine {
 		e.slotShard[slot] = uint16(slot * n / SlotCount)
 	}
 	e.tickW = e.NewWorker()
+	e.initPersist()
 	return e
 }
 
@@ -209,6 +219,7 @@ func (e *Engine) ticker() {
 		w.settle()
 		w.clock.reset()
 		e.sampleOps()
+		e.persistTick()
 	}
 }
 
@@ -254,6 +265,7 @@ const (
 	jobCommand jobKind = iota // run one client command
 	jobTick                   // a shard's periodic maintenance
 	jobTimeout                // a blocked client's timeout (blocking.go)
+	jobFunc                   // a function needing shards, from Worker.do
 )
 
 // job is work queued in a shard mailbox because a shard it needs was held
@@ -275,6 +287,9 @@ type job struct {
 
 	rerun bool   // run it as a retry of a blocked command (blocking.go)
 	gen   uint64 // jobTimeout: the block generation the timer belongs to
+
+	fn   func(*Worker) // jobFunc: run while holding need
+	done chan struct{} // jobFunc: signalled when fn has run
 }
 
 // Worker is the execution context of one goroutine that runs commands: an event
@@ -332,6 +347,10 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 				return w.reject(cl, appendArityError(out, cmd), len(out)), false
 			}
 		}
+	}
+	if r := w.e.refuse(cl, cmd); r != "" {
+		cmd.rejected(w)
+		return w.reject(cl, codec.AppendError(out, r), len(out)), false
 	}
 	need, ok := w.shardsFor(cmd, args)
 	if !ok {
@@ -476,8 +495,39 @@ func (w *Worker) advance(j *job) bool {
 		}
 		j.got++
 	}
+	if j.kind == jobFunc {
+		j.fn(w)
+		return true
+	}
 	j.out = w.run(j.cl, j.cmd, j.args, j.out[:0], j.need)
 	return true
+}
+
+// do runs fn while holding the shards need (ascending), waiting in a mailbox
+// when one is busy; fn then runs on the goroutine that hands the shards over,
+// with that goroutine's worker. For goroutines that are not event loops (the
+// snapshot driver, the loader); w must be their own worker.
+func (w *Worker) do(need []int, fn func(*Worker)) {
+	defer w.clock.reset()
+	w.releaseCur() // a shard kept from an earlier Exec would wait for itself
+	w.settle()
+	for i, id := range need {
+		if !w.e.shards[id].acquireSpin(w.spins) {
+			// need[:i] are held: the job takes them over.
+			j := &job{kind: jobFunc, fn: fn, done: make(chan struct{}, 1)}
+			j.need = append(j.needA[:0], need...)
+			j.got = i
+			w.enqueue(w.e.shards[id], j)
+			w.settle()
+			<-j.done
+			return
+		}
+	}
+	fn(w)
+	for _, id := range need {
+		w.release(w.e.shards[id])
+	}
+	w.settle()
 }
 
 // queue copies the command into cl's job, which already holds need[:got], and
@@ -525,6 +575,10 @@ func (w *Worker) enqueue(s *Shard, j *job) {
 // complete hands a finished command job back to its client, unless the command
 // blocked (its client is then woken by blocking.go when served or timed out).
 func (w *Worker) complete(j *job) {
+	if j.kind == jobFunc {
+		j.done <- struct{}{}
+		return
+	}
 	if j.rerun {
 		w.completeRerun(j)
 		return
@@ -537,7 +591,9 @@ func (w *Worker) complete(j *job) {
 
 func (w *Worker) runTick(s *Shard) {
 	s.sweepWaiters()
-	w.e.activeExpire(w, s)
+	if !w.e.persist.loading.Load() {
+		w.e.activeExpire(w, s)
+	}
 	// Active rehashing, as Redis's activerehashing: up to 1 ms per database
 	// with a resize in progress, so a table emptied by expiry shrinks (and
 	// gives its bucket pages back) even when no command touches it.

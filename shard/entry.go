@@ -18,6 +18,10 @@ type Entry struct {
 	Enc    uint8  // how OBJECT ENCODING reports a string: EncAuto, EncRaw or EncNoInt
 	next   *Entry // chain link inside Dict; owned by Dict
 	vidx   int32  // index in Dict's volatile set, -1 when Expire == 0; owned by Dict
+	// snap is the epoch of the last snapshot that has this key's value (written it,
+	// or created the key after its start point): a running snapshot with epoch E
+	// still has to write the key iff snap != E (snapshot.go). Holder only.
+	snap uint32
 }
 
 // String encodings as Redis would report them. EncAuto derives int/embstr/raw

@@ -65,6 +65,9 @@ func (e *Engine) ApplyConfig() {
 		ZsetMaxListpackEntries: atoi("zset-max-listpack-entries"),
 		ZsetMaxListpackValue:   atoi("zset-max-listpack-value"),
 	})
+	if e.persist.ready.Load() {
+		e.applyAOFConfig()
+	}
 }
 
 func (e *Engine) requirePass() string {
@@ -235,9 +238,9 @@ func (l *latencyMonitor) add(event string, ms int64) {
 func (e *Engine) activeExpire(w *Worker, s *Shard) {
 	start := time.Now()
 	dbs := make([]expiry.DB, 0, len(s.dbs))
-	for _, d := range s.dbs {
+	for db, d := range s.dbs {
 		if d.VolatileLen() > 0 {
-			dbs = append(dbs, volatileDB{d, s})
+			dbs = append(dbs, volatileDB{d, s, db, e})
 		}
 	}
 	if len(dbs) == 0 {
@@ -249,8 +252,10 @@ func (e *Engine) activeExpire(w *Worker, s *Shard) {
 
 // volatileDB adapts a Dict to expiry.DB.
 type volatileDB struct {
-	d *Dict
-	s *Shard
+	d  *Dict
+	s  *Shard
+	db int
+	e  *Engine
 }
 
 func (v volatileDB) VolatileLen() int { return v.d.VolatileLen() }
@@ -260,8 +265,13 @@ func (v volatileDB) ExpireOne(now int64) bool {
 	if e == nil || e.Expire > now {
 		return false
 	}
-	// The key's bytes as a slice without a copy: Delete only reads them.
-	v.d.Delete(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)))
+	// The key's bytes as a slice without a copy: Delete and the AOF append
+	// only read them, before anything can reuse the entry.
+	key := unsafe.Slice(unsafe.StringData(e.Key), len(e.Key))
+	if l := v.e.persist.log.Load(); l != nil {
+		l.AppendCommand(v.db, bDEL, key) // as Redis propagates an expired key's deletion
+	}
+	v.d.Delete(key)
 	v.s.expiredKeys.Add(1)
 	return true
 }

@@ -56,6 +56,8 @@ type Config struct {
 
 	// Snapshots.
 	Dir                     string // dir: "." (CONFIG GET shows the absolute path)
+	KeyLoadDelay            int    // key-load-delay: µs slept per key loaded (debug; < 0: ns, as Redis)
+	RDBKeySaveDelay         int    // rdb-key-save-delay: µs slept per key saved (debug; < 0: ns)
 	DBFilename              string // dbfilename: dump.rdb
 	Save                    string // save: "3600 1 300 100 60 10000" (see SaveParams)
 	StopWritesOnBgsaveError bool   // stop-writes-on-bgsave-error: yes
@@ -247,6 +249,9 @@ func (c *Config) get(pattern string, seen map[string]bool) [][2]string {
 	}
 	for i := range options {
 		o := &options[i]
+		if o.has(hidden) {
+			continue
+		}
 		for _, n := range []string{o.name, o.alias} {
 			if n != "" && glob.MatchString(pattern, n, true) {
 				add(n, o)

@@ -28,6 +28,7 @@ const (
 	multiArg                   // takes several arguments (save, bind, ...)
 	octal                      // integer written in octal (unixsocketperm)
 	clampMax                   // values above max are clamped instead of rejected
+	hidden                     // debug option: CONFIG GET shows it only by exact name (Redis's HIDDEN_CONFIG)
 )
 
 // loadState is the state of one configuration load (file plus command
@@ -65,6 +66,7 @@ func (o *option) has(f flag) bool { return o.flags&f != 0 }
 
 const (
 	maxInt32  = math.MaxInt32
+	minInt32  = math.MinInt32
 	maxUint32 = math.MaxUint32
 	maxInt64  = math.MaxInt64
 	mb        = 1 << 20
@@ -188,6 +190,11 @@ var options = []option{
 	// Threads.
 	{name: "io-threads", kind: kindInt, flags: immutable, min: 1, max: 128, def: "1", field: func(c *Config) any { return &c.IOThreads }},
 	{name: "io-threads-do-reads", kind: kindBool, flags: immutable, def: "no", field: func(c *Config) any { return &c.IOThreadsDoReads }},
+
+	// Debugging (hidden, as in Redis): slow loading and saving down, per key,
+	// so tests can watch -LOADING and a running BGSAVE.
+	{name: "key-load-delay", kind: kindInt, flags: hidden, min: minInt32, max: maxInt32, def: "0", field: func(c *Config) any { return &c.KeyLoadDelay }},
+	{name: "rdb-key-save-delay", kind: kindInt, flags: hidden, min: minInt32, max: maxInt32, def: "0", field: func(c *Config) any { return &c.RDBKeySaveDelay }},
 
 	// duva.
 	{name: "shards", kind: kindInt, flags: immutable, min: 1, max: 1024, def: defaultParallelism, field: func(c *Config) any { return &c.Shards }},

@@ -1,0 +1,241 @@
+package shard
+
+import (
+	"io"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Snapshots: a point-in-time image of the whole keyspace, made by the shards
+// themselves because a Go process cannot fork. BGSAVE, SAVE and the AOF rewrite
+// (and later a replica's full sync) all use this one mechanism; only the
+// entryWriter differs (RDB objects or RESP commands).
+//
+//  1. Start point: a driver goroutine takes every shard at once (a barrier, the
+//     same ascending-order hand-off as a multi-shard command), bumps the
+//     snapshot epoch, stamps it on every keyspace Dict (so keys created from
+//     now on carry it in Entry.snap) and remembers each shard's tables.
+//  2. Walk: the driver then asks one shard at a time, database by database,
+//     to serialise the next ~64 KB of keys whose Entry.snap is not the epoch
+//     (a Dict.Scan cursor, so rehashing cannot make it miss a key), and writes
+//     those bytes out while holding nothing. Clients are served between steps.
+//  3. Copy on write, key by key: a write command that looks up a key the walk
+//     has not reached first serialises its old value into the shard's per-db
+//     side buffer and stamps it (shardSnap.preserve); the walk appends that
+//     buffer when it finishes the database. FLUSHDB/FLUSHALL give the snapshot
+//     the old tables and start new ones; SWAPDB swaps tables, which the
+//     snapshot tracks by identity. So the output holds exactly the keys and
+//     values of the start point, and memory grows only by what changes.
+//
+// Keys already expired at the start point are left out. Only one snapshot runs
+// at a time (persistState.busy).
+
+// snapshotStep is how many bytes one walk step serialises before it lets the
+// shard go: ~64 KB of small keys take tens of microseconds. (A variable so
+// tests can interleave writes with many small steps.)
+var snapshotStep = 64 << 10
+
+// snapshotStepTime bounds one step's hold of a shard: a client command that
+// needs the shard meanwhile waits for the step to end.
+const snapshotStepTime = 200 * time.Microsecond
+
+// snapshotYield is how long the walk stays away from a shard after a step
+// during which clients queued for it: their loops then run a whole batch
+// inline instead of one queued command per step.
+const snapshotYield = 200 * time.Microsecond
+
+// entryWriter serialises keys for a snapshot. Called by the holder of the
+// key's shard.
+type entryWriter interface {
+	// appendDB starts database db (keys and expires: counts at the start point).
+	appendDB(dst []byte, db int, keys, expires int64) []byte
+	// appendEntry serialises one key with its TTL.
+	appendEntry(dst []byte, e *Entry) []byte
+}
+
+// snapshot is one running snapshot.
+type snapshot struct {
+	epoch   uint32
+	now     int64       // start point, unix ms
+	ew      entryWriter // the driver's (database headers)
+	all     []int       // every shard index
+	keys    []int64     // per db, at the start point
+	expires []int64
+	shards  []*shardSnap
+	cowSize atomic.Int64 // bytes serialised by copy-on-write, for INFO
+	written atomic.Int64 // keys written so far
+
+	afterStep func()        // tests: runs between walk steps, holding no shard
+	keyDelay  time.Duration // rdb-key-save-delay per key written
+}
+
+// shardSnap is a snapshot's state on one shard. Holder of the shard only.
+type shardSnap struct {
+	sn     *snapshot
+	ew     entryWriter // this shard's own (writers keep scratch buffers)
+	dicts  []*Dict     // the shard's tables at the start point, by db
+	cow    [][]byte    // per db: old values of keys changed before the walk reached them
+	walked []bool      // per db: walk finished
+	cursor uint64
+}
+
+// preserve is called before a write command changes e (found in table d) while
+// a snapshot runs and has not written it yet.
+func (ss *shardSnap) preserve(d *Dict, e *Entry) {
+	e.snap = ss.sn.epoch
+	if e.Expire != 0 && e.Expire <= ss.sn.now {
+		return
+	}
+	for db, sd := range ss.dicts {
+		if sd == d {
+			n := len(ss.cow[db])
+			ss.cow[db] = ss.ew.appendEntry(ss.cow[db], e)
+			ss.sn.cowSize.Add(int64(len(ss.cow[db]) - n))
+			ss.sn.written.Add(1)
+			return
+		}
+	}
+	// A table made after the start point holds no key of the snapshot.
+}
+
+// step serialises up to snapshotStep bytes, or snapshotStepTime of work, of
+// db's unwritten keys into dst. done reports the database finished on this
+// shard (its side buffer included).
+func (ss *shardSnap) step(db int, dst []byte) (_ []byte, done bool) {
+	d := ss.dicts[db]
+	sn := ss.sn
+	ep := sn.epoch
+	n := int64(0)
+	emit := func(e *Entry) {
+		if e.snap == ep {
+			return
+		}
+		e.snap = ep
+		if e.Expire != 0 && e.Expire <= sn.now {
+			return
+		}
+		dst = ss.ew.appendEntry(dst, e)
+		n++
+	}
+	start := time.Now()
+	for i := 0; ; i++ {
+		ss.cursor = d.Scan(ss.cursor, emit)
+		if ss.cursor == 0 {
+			break
+		}
+		if len(dst) >= snapshotStep || (i&31 == 31 && time.Since(start) >= snapshotStepTime) {
+			sn.written.Add(n)
+			return dst, false
+		}
+	}
+	sn.written.Add(n)
+	dst = append(dst, ss.cow[db]...)
+	ss.cow[db] = nil
+	ss.walked[db] = true
+	return dst, true
+}
+
+// dictFor makes a keyspace table for shard s (FLUSHDB while a snapshot runs
+// must not empty the table the snapshot walks).
+func (s *Shard) newDict() *Dict {
+	d := NewDict()
+	d.epoch = s.epoch
+	return d
+}
+
+// flushDB empties database db of s (holder only).
+func (s *Shard) flushDB(db int) {
+	if s.snap != nil {
+		s.dbs[db] = s.newDict() // the snapshot keeps walking the old table
+		return
+	}
+	s.dbs[db].Clear()
+}
+
+// startSnapshot sets a snapshot's start point: with every shard held it bumps
+// the epoch, stamps the tables and runs onStart (a rewrite switches AOF files
+// there). mk makes one entryWriter per shard plus one for the driver. w is the
+// driver's worker (not an event loop's). Every started snapshot must be
+// walked (walkSnapshot) or ended (endSnapshot).
+func (e *Engine) startSnapshot(w *Worker, mk func() entryWriter, onStart func(sn *snapshot)) *snapshot {
+	sn := &snapshot{ew: mk(), keys: make([]int64, e.ndb), expires: make([]int64, e.ndb), all: make([]int, len(e.shards))}
+	for i := range sn.all {
+		sn.all[i] = i
+	}
+	if d, _ := strconv.Atoi(e.cfg("rdb-key-save-delay")); d > 0 {
+		sn.keyDelay = time.Duration(d) * time.Microsecond
+	}
+	adjustProcs(+1) // until endSnapshot
+	w.do(sn.all, func(w *Worker) {
+		sn.epoch = e.snapEpoch.Add(1)
+		sn.now = w.clock.wallMs(w.clock.start())
+		for _, s := range e.shards {
+			ss := &shardSnap{sn: sn, ew: mk(), dicts: append([]*Dict(nil), s.dbs...), cow: make([][]byte, e.ndb), walked: make([]bool, e.ndb)}
+			s.epoch = sn.epoch
+			for db, d := range s.dbs {
+				d.epoch = sn.epoch
+				sn.keys[db] += int64(d.Len())
+				sn.expires[db] += int64(d.VolatileLen())
+			}
+			s.snap = ss
+			sn.shards = append(sn.shards, ss)
+		}
+		e.persist.cur.Store(sn)
+		if onStart != nil {
+			onStart(sn)
+		}
+	})
+	return sn
+}
+
+// endSnapshot stops copy-on-write on every shard.
+func (e *Engine) endSnapshot(w *Worker, sn *snapshot) {
+	for i, s := range e.shards {
+		w.do(sn.all[i:i+1], func(*Worker) { s.snap = nil })
+	}
+	e.persist.lastCowSize.Store(sn.cowSize.Load())
+	e.persist.cur.Store(nil)
+	adjustProcs(-1)
+}
+
+// walkSnapshot writes every database's keys of sn to out, then ends sn. It
+// returns the number of keys written.
+func (e *Engine) walkSnapshot(w *Worker, sn *snapshot, out io.Writer) (int64, error) {
+	defer e.endSnapshot(w, sn)
+	var buf []byte
+	for db := 0; db < e.ndb; db++ {
+		if sn.keys[db] == 0 {
+			continue // nothing to write, and nothing can be copied on write
+		}
+		buf = sn.ew.appendDB(buf, db, sn.keys[db], sn.expires[db])
+		for i := range e.shards {
+			ss := sn.shards[i]
+			ss.cursor = 0
+			for done := false; !done; {
+				before := sn.written.Load()
+				contended := false
+				w.do(sn.all[i:i+1], func(*Worker) {
+					buf, done = ss.step(db, buf)
+					contended = e.shards[i].mb.ready()
+				})
+				if contended {
+					time.Sleep(snapshotYield)
+				}
+				if sn.afterStep != nil {
+					sn.afterStep()
+				}
+				if sn.keyDelay > 0 { // rdb-key-save-delay, outside the shard
+					time.Sleep(sn.keyDelay * time.Duration(sn.written.Load()-before))
+				}
+				if len(buf) >= snapshotStep || done {
+					if _, err := out.Write(buf); err != nil {
+						return sn.written.Load(), err
+					}
+					buf = buf[:0]
+				}
+			}
+		}
+	}
+	return sn.written.Load(), nil
+}
