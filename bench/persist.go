@@ -74,7 +74,10 @@ func runPersist(ctx context.Context, cfg *config, tmp, root string) error {
 		}
 	}
 	printPersist(metrics, cfg)
-	out := filepath.Join(root, cfg.out)
+	out := cfg.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
