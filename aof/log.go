@@ -502,6 +502,10 @@ func (l *Log) takeFreeLocked() []byte {
 const maxRecycled = 4 << 20 // buffers larger than this are left to the GC
 
 // run is the writer goroutine.
+// coalesceDelay is how long the writer lets appends gather after a kick when
+// no reply waits for the write (appendfsync everysec and no).
+const coalesceDelay = time.Millisecond
+
 func (l *Log) run() {
 	defer close(l.done)
 	t := time.NewTicker(time.Second)
@@ -509,6 +513,13 @@ func (l *Log) run() {
 	for {
 		select {
 		case <-l.kick:
+			if !l.pubAlways.Load() {
+				// everysec / no: nobody waits for this write, so let a
+				// millisecond of appends gather first: one write(2) then
+				// carries the batches of every connection instead of one each
+				// (a kill -9 loses at most that millisecond more).
+				time.Sleep(coalesceDelay)
+			}
 			l.round(false)
 		case <-t.C:
 			l.round(false)

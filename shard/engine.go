@@ -591,9 +591,12 @@ func (w *Worker) complete(j *job) {
 
 func (w *Worker) runTick(s *Shard) {
 	s.sweepWaiters()
-	if !w.e.persist.loading.Load() {
-		w.e.activeExpire(w, s)
+	if w.e.persist.loading.Load() {
+		// Nothing expires while loading (as in Redis), and the tables the
+		// loader sized for the incoming keys must not be shrunk meanwhile.
+		return
 	}
+	w.e.activeExpire(w, s)
 	// Active rehashing, as Redis's activerehashing: up to 1 ms per database
 	// with a resize in progress, so a table emptied by expiry shrinks (and
 	// gives its bucket pages back) even when no command touches it.
