@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"encoding/binary"
 	"io"
 	"runtime"
 	"strconv"
@@ -53,6 +54,8 @@ type entryWriter interface {
 	appendDB(dst []byte, db int, keys, expires int64) []byte
 	// appendEntry serialises one key with its TTL.
 	appendEntry(dst []byte, e *Entry) []byte
+	// appendString serialises a string key (staged by a step, see unstage).
+	appendString(dst, key, val []byte, expire int64) []byte
 }
 
 // snapshot is one running snapshot.
@@ -100,10 +103,10 @@ func (ss *shardSnap) preserve(d *Dict, e *Entry) {
 	// A table made after the start point holds no key of the snapshot.
 }
 
-// step serialises up to snapshotStep bytes, or snapshotStepTime of work, of
-// db's unwritten keys into dst. done reports the database finished on this
-// shard (its side buffer included).
-func (ss *shardSnap) step(db int, dst []byte) (_ []byte, done bool) {
+// step stages up to snapshotStep bytes, or snapshotStepTime of work, of db's
+// unwritten keys into stage (see stageEntry). done reports the database
+// finished on this shard; cow is then its side buffer, already encoded.
+func (ss *shardSnap) step(db int, stage []byte) (_ []byte, cow []byte, done bool) {
 	d := ss.dicts[db]
 	sn := ss.sn
 	ep := sn.epoch
@@ -116,7 +119,7 @@ func (ss *shardSnap) step(db int, dst []byte) (_ []byte, done bool) {
 		if e.Expire != 0 && e.Expire <= sn.now {
 			return
 		}
-		dst = ss.ew.appendEntry(dst, e)
+		stage = ss.stageEntry(stage, e)
 		n++
 	}
 	start := time.Now()
@@ -125,16 +128,69 @@ func (ss *shardSnap) step(db int, dst []byte) (_ []byte, done bool) {
 		if ss.cursor == 0 {
 			break
 		}
-		if len(dst) >= snapshotStep || (i&31 == 31 && time.Since(start) >= snapshotStepTime) {
+		if len(stage) >= snapshotStep || (i&31 == 31 && time.Since(start) >= snapshotStepTime) {
 			sn.written.Add(n)
-			return dst, false
+			return stage, nil, false
 		}
 	}
 	sn.written.Add(n)
-	dst = append(dst, ss.cow[db]...)
+	cow = ss.cow[db]
 	ss.cow[db] = nil
 	ss.walked[db] = true
-	return dst, true
+	return stage, cow, true
+}
+
+// Staged records: a step copies a string key's bytes as they are (a memmove)
+// and leaves the encoding, LZF compression included, to the driver, which
+// runs holding no shard; that keeps a step's hold of the shard short. Other
+// values are encoded during the step (their structure may change once the
+// shard is released).
+const (
+	stageString  = 's' // expire u64, key len uvarint, key, value len uvarint, value
+	stageEncoded = 'e' // len u64, bytes ready for the output
+)
+
+func (ss *shardSnap) stageEntry(dst []byte, e *Entry) []byte {
+	if e.Type == TypeString {
+		dst = append(dst, stageString)
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(e.Expire))
+		dst = binary.AppendUvarint(dst, uint64(len(e.Key)))
+		dst = append(dst, e.Key...)
+		dst = binary.AppendUvarint(dst, uint64(len(e.Str)))
+		return append(dst, e.Str...)
+	}
+	dst = append(dst, stageEncoded, 0, 0, 0, 0, 0, 0, 0, 0)
+	mark := len(dst)
+	dst = ss.ew.appendEntry(dst, e)
+	binary.LittleEndian.PutUint64(dst[mark-8:], uint64(len(dst)-mark))
+	return dst
+}
+
+// unstage appends the output form of staged records.
+func unstage(dst, stage []byte, ew entryWriter) []byte {
+	for p := 0; p < len(stage); {
+		tag := stage[p]
+		p++
+		if tag == stageEncoded {
+			n := int(binary.LittleEndian.Uint64(stage[p:]))
+			p += 8
+			dst = append(dst, stage[p:p+n]...)
+			p += n
+			continue
+		}
+		expire := int64(binary.LittleEndian.Uint64(stage[p:]))
+		p += 8
+		kl, k := binary.Uvarint(stage[p:])
+		p += k
+		key := stage[p : p+int(kl)]
+		p += int(kl)
+		vl, k := binary.Uvarint(stage[p:])
+		p += k
+		val := stage[p : p+int(vl)]
+		p += int(vl)
+		dst = ew.appendString(dst, key, val, expire)
+	}
+	return dst
 }
 
 // dictFor makes a keyspace table for shard s (FLUSHDB while a snapshot runs
@@ -204,7 +260,7 @@ func (e *Engine) endSnapshot(w *Worker, sn *snapshot) {
 // returns the number of keys written.
 func (e *Engine) walkSnapshot(w *Worker, sn *snapshot, out io.Writer) (int64, error) {
 	defer e.endSnapshot(w, sn)
-	var buf []byte
+	var buf, stage []byte
 	for db := 0; db < e.ndb; db++ {
 		if sn.keys[db] == 0 {
 			continue // nothing to write, and nothing can be copied on write
@@ -216,10 +272,13 @@ func (e *Engine) walkSnapshot(w *Worker, sn *snapshot, out io.Writer) (int64, er
 			for done := false; !done; {
 				before := sn.written.Load()
 				contended := false
+				var cow []byte
 				w.do(sn.all[i:i+1], func(*Worker) {
-					buf, done = ss.step(db, buf)
+					stage, cow, done = ss.step(db, stage[:0])
 					contended = e.shards[i].mb.ready()
 				})
+				buf = unstage(buf, stage, sn.ew)
+				buf = append(buf, cow...)
 				if contended {
 					yieldFor(snapshotYield)
 				}

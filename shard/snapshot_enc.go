@@ -34,20 +34,44 @@ func (r *rdbEntries) appendDB(dst []byte, db int, keys, expires int64) []byte {
 
 func (r *rdbEntries) str(dst, s []byte) []byte { return rdb.AppendString(dst, s, r.compress) }
 
+// appendString writes a string key staged by a snapshot step (the same
+// bytes appendEntry writes for a string entry).
+func (r *rdbEntries) appendString(dst, key, val []byte, expire int64) []byte {
+	if expire != 0 {
+		dst = rdb.AppendExpireMs(dst, expire)
+	}
+	dst = rdb.AppendType(dst, rdb.TypeString)
+	dst = r.str(dst, key)
+	return r.str(dst, val)
+}
+
 func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 	if e.Expire != 0 {
 		dst = rdb.AppendExpireMs(dst, e.Expire)
 	}
+	return r.appendObject(dst, e, true)
+}
+
+// head writes an object's type byte and, for a key record, its key.
+func (r *rdbEntries) head(dst []byte, t byte, key []byte, withKey bool) []byte {
+	dst = rdb.AppendType(dst, t)
+	if withKey {
+		dst = r.str(dst, key)
+	}
+	return dst
+}
+
+// appendObject writes e's type byte, its key (withKey) and its value: a key
+// record of the snapshot, or without the key the object DUMP serialises.
+func (r *rdbEntries) appendObject(dst []byte, e *Entry, withKey bool) []byte {
 	key := keyBytes(e)
 	switch e.Type {
 	case TypeString:
-		dst = rdb.AppendType(dst, rdb.TypeString)
-		dst = r.str(dst, key)
+		dst = r.head(dst, rdb.TypeString, key, withKey)
 		return r.str(dst, e.Str)
 	case TypeList:
 		l := e.Obj.(*lstList)
-		dst = rdb.AppendType(dst, rdb.TypeListQuicklist2)
-		dst = r.str(dst, key)
+		dst = r.head(dst, rdb.TypeListQuicklist2, key, withKey)
 		nodes := l.nodes()
 		dst = rdb.AppendLen(dst, uint64(len(nodes)))
 		for i := range nodes {
@@ -65,8 +89,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 	case TypeSet:
 		switch o := e.Obj.(type) {
 		case *stIntset:
-			dst = rdb.AppendType(dst, rdb.TypeSetIntset)
-			dst = r.str(dst, key)
+			dst = r.head(dst, rdb.TypeSetIntset, key, withKey)
 			r.ints = r.ints[:0]
 			for i := 0; i < o.Len(); i++ {
 				r.ints = append(r.ints, o.at(i))
@@ -74,8 +97,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 			r.blob = rdb.AppendIntset(r.blob[:0], r.ints)
 			return r.str(dst, r.blob)
 		case *stHT:
-			dst = rdb.AppendType(dst, rdb.TypeSet)
-			dst = r.str(dst, key)
+			dst = r.head(dst, rdb.TypeSet, key, withKey)
 			dst = rdb.AppendLen(dst, uint64(o.Len()))
 			o.d.ForEach(func(m *Entry) bool {
 				dst = r.str(dst, keyBytes(m))
@@ -86,8 +108,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 	case TypeHash:
 		switch o := e.Obj.(type) {
 		case hshListpack:
-			dst = rdb.AppendType(dst, rdb.TypeHashListpack)
-			dst = r.str(dst, key)
+			dst = r.head(dst, rdb.TypeHashListpack, key, withKey)
 			r.lp.Reset()
 			for it := o.iter(); ; {
 				f, v, ok := it.next()
@@ -99,8 +120,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 			}
 			return r.str(dst, r.lp.Bytes())
 		case *hshTable:
-			dst = rdb.AppendType(dst, rdb.TypeHash)
-			dst = r.str(dst, key)
+			dst = r.head(dst, rdb.TypeHash, key, withKey)
 			dst = rdb.AppendLen(dst, uint64(o.Len()))
 			o.d.ForEach(func(f *Entry) bool {
 				dst = r.str(dst, keyBytes(f))
@@ -112,8 +132,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 	case TypeZSet:
 		o := e.Obj.(*zsObj)
 		if !o.isSkiplist() {
-			dst = rdb.AppendType(dst, rdb.TypeZSetListpack)
-			dst = r.str(dst, key)
+			dst = r.head(dst, rdb.TypeZSetListpack, key, withKey)
 			r.lp.Reset()
 			for it := o.atRank(0); it.valid(); it.next() {
 				m, sc := it.entry()
@@ -123,8 +142,7 @@ func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
 			return r.str(dst, r.lp.Bytes())
 		}
 		// Redis writes a skiplist from the tail, so loading inserts at the head.
-		dst = rdb.AppendType(dst, rdb.TypeZSet2)
-		dst = r.str(dst, key)
+		dst = r.head(dst, rdb.TypeZSet2, key, withKey)
 		dst = rdb.AppendLen(dst, uint64(o.Len()))
 		for x := o.zsl.tail; x != nil; x = x.back {
 			dst = r.str(dst, zsBytes(x.member))
@@ -170,12 +188,20 @@ func (a *aofEntries) flush(dst []byte, cmd, key []byte, items [][]byte, per int)
 	return dst
 }
 
+func (a *aofEntries) appendString(dst, key, val []byte, expire int64) []byte {
+	dst = appendRESPCommand(dst, bSET, key, val)
+	if expire != 0 {
+		dst = appendRESPCommand(dst, bPEXPIREAT, key, strconv.AppendInt(a.num[:0], expire, 10))
+	}
+	return dst
+}
+
 func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 	key := keyBytes(e)
 	a.args = a.args[:0]
 	switch e.Type {
 	case TypeString:
-		dst = appendRESPCommand(dst, bSET, key, e.Str)
+		return a.appendString(dst, key, e.Str, e.Expire)
 	case TypeList:
 		l := e.Obj.(*lstList)
 		for it := l.iter(0, false); ; {
