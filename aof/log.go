@@ -324,19 +324,30 @@ func (l *Log) Dir() string { return l.dir }
 // WaitSync) to get the data written. Safe for concurrent use; the log order
 // is the order of the calls. After Close it does nothing.
 func (l *Log) AppendCommand(db int, args ...[]byte) int64 {
+	n, ok := l.beginAppend(db)
+	if !ok {
+		return n
+	}
+	l.buf = AppendRewriteCommand(l.buf, args...)
+	return l.appendedLocked(int(n))
+}
+
+// beginAppend takes the lock for an append meant for database db and writes
+// the SELECT it needs. It returns the buffer length before the append and
+// true, or, after Close, the log offset and false with the lock released.
+func (l *Log) beginAppend(db int) (int64, bool) {
 	l.mu.Lock()
 	if l.closed {
 		off := l.appended
 		l.mu.Unlock()
-		return off
+		return off, false
 	}
 	n := len(l.buf)
 	if db >= 0 && db != l.selectedDB {
 		l.buf = appendSelect(l.buf, db)
 		l.selectedDB = db
 	}
-	l.buf = AppendRewriteCommand(l.buf, args...)
-	return l.appendedLocked(n)
+	return int64(n), true
 }
 
 // appendedLocked ends an append that grew l.buf from n bytes: it publishes the
@@ -357,19 +368,12 @@ func (l *Log) appendedLocked(n int) int64 {
 // AppendRawDB appends p, whole RESP commands meant for database db, preceded
 // by "SELECT db" when db differs from the previous command's (as AppendCommand).
 func (l *Log) AppendRawDB(db int, p []byte) int64 {
-	l.mu.Lock()
-	if l.closed {
-		off := l.appended
-		l.mu.Unlock()
-		return off
-	}
-	n := len(l.buf)
-	if db >= 0 && db != l.selectedDB {
-		l.buf = appendSelect(l.buf, db)
-		l.selectedDB = db
+	n, ok := l.beginAppend(db)
+	if !ok {
+		return n
 	}
 	l.buf = append(l.buf, p...)
-	return l.appendedLocked(n)
+	return l.appendedLocked(int(n))
 }
 
 // SyncTarget reports, with appendfsync always, whether appended writes wait

@@ -455,19 +455,9 @@ func (c *Ctx) expire(s *Shard, db int, d *Dict, key []byte) {
 
 var bDEL = []byte("DEL")
 
-func appendRESPCommand(dst []byte, args ...[]byte) []byte {
-	dst = append(dst, '*')
-	dst = strconv.AppendInt(dst, int64(len(args)), 10)
-	dst = append(dst, '\r', '\n')
-	for _, a := range args {
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(a)), 10)
-		dst = append(dst, '\r', '\n')
-		dst = append(dst, a...)
-		dst = append(dst, '\r', '\n')
-	}
-	return dst
-}
+// appendRESPCommand encodes a command as the AOF writes it (a RESP array of
+// bulk strings).
+func appendRESPCommand(dst []byte, args ...[]byte) []byte { return aof.AppendRewriteCommand(dst, args...) }
 
 // ---- write refusal (MISCONF) ----
 
