@@ -457,7 +457,9 @@ var bDEL = []byte("DEL")
 
 // appendRESPCommand encodes a command as the AOF writes it (a RESP array of
 // bulk strings).
-func appendRESPCommand(dst []byte, args ...[]byte) []byte { return aof.AppendRewriteCommand(dst, args...) }
+func appendRESPCommand(dst []byte, args ...[]byte) []byte {
+	return aof.AppendRewriteCommand(dst, args...)
+}
 
 // ---- write refusal (MISCONF) ----
 
