@@ -7,12 +7,16 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on pprof-addr
+	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/duva-db/duva/codec"
+	"github.com/duva-db/duva/gossip"
 	"github.com/duva-db/duva/internal/config"
 	"github.com/duva-db/duva/shard"
 )
@@ -30,6 +34,7 @@ type Instance struct {
 	done     chan struct{} // ... and the shutdown save is over
 	err      error
 	pprof    *http.Server
+	cluster  *gossip.Cluster // cluster-enabled: the bus, closed by Stop
 
 	save, nosave bool  // SHUTDOWN SAVE / NOSAVE (set before Stop)
 	loadErr      error // loading at start failed
@@ -61,21 +66,30 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 	eng := shard.NewEngine(cfg)
 	eng.SetLogger(logger)
 	eng.ApplyConfig()
+	var bus *gossip.Cluster
+	if cfg.ClusterEnabled {
+		var err error
+		if bus, err = openCluster(cfg, eng, logger); err != nil {
+			return nil, err
+		}
+	}
 	limits := codec.DefaultLimits()
 	if cfg.ProtoMaxBulkLen > 0 {
 		limits.MaxBulkLen = cfg.ProtoMaxBulkLen
 	}
 	in := &Instance{
-		Engine: eng,
-		Addrs:  addrs,
-		log:    logger,
-		done:   make(chan struct{}),
-		served: make(chan struct{}),
-		srv:    New(eng, Options{Addrs: addrs, EventLoops: cfg.EventLoops, Limits: limits, Logger: logger}),
+		Engine:  eng,
+		Addrs:   addrs,
+		log:     logger,
+		done:    make(chan struct{}),
+		served:  make(chan struct{}),
+		srv:     New(eng, Options{Addrs: addrs, EventLoops: cfg.EventLoops, Limits: limits, Logger: logger}),
+		cluster: bus,
 	}
 	if cfg.PprofAddr != "" {
 		ln, err := net.Listen("tcp", cfg.PprofAddr)
 		if err != nil {
+			in.closeCluster()
 			return nil, fmt.Errorf("pprof listener on %s: %w", cfg.PprofAddr, err)
 		}
 		in.pprof = &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
@@ -120,6 +134,7 @@ func Start(cfg *config.Config, logger *slog.Logger) (*Instance, error) {
 		if in.pprof != nil {
 			_ = in.pprof.Close()
 		}
+		in.closeCluster()
 		if err == nil {
 			err = fmt.Errorf("listeners stopped at start")
 		}
@@ -146,6 +161,7 @@ func (in *Instance) Stop(reason string) {
 		if in.pprof != nil {
 			_ = in.pprof.Close()
 		}
+		in.closeCluster()
 		close(in.done)
 	})
 	<-in.done
@@ -161,4 +177,53 @@ func (in *Instance) Err() error {
 		return in.loadErr
 	}
 	return in.err
+}
+
+// openCluster opens the cluster bus (cluster-enabled yes) and hands it to the
+// engine: bus port cluster-port (0: port+10000), nodes.conf relative to dir.
+func openCluster(cfg *config.Config, eng *shard.Engine, logger *slog.Logger) (*gossip.Cluster, error) {
+	file := cfg.ClusterConfigFile
+	if file != "" && !filepath.IsAbs(file) {
+		dir := cfg.Dir
+		if !filepath.IsAbs(dir) {
+			dir, _ = filepath.Abs(dir)
+		}
+		file = filepath.Join(dir, file)
+	}
+	ip, bindIP := cfg.ClusterAnnounceIP, ""
+	for _, b := range cfg.Bind {
+		b = strings.TrimPrefix(b, "-")
+		if a, err := netip.ParseAddr(b); err == nil && !a.IsUnspecified() {
+			bindIP = b // the bus listens where clients do, as Redis's bus
+			break
+		}
+	}
+	if ip == "" {
+		ip = bindIP
+	}
+	c, err := gossip.Open(gossip.Config{
+		IP:                  ip,
+		Hostname:            cfg.ClusterAnnounceHostname,
+		Port:                cfg.Port,
+		BusPort:             cfg.ClusterPort,
+		AnnouncePort:        cfg.ClusterAnnouncePort,
+		AnnounceBusPort:     cfg.ClusterAnnounceBusPort,
+		BindIP:              bindIP,
+		NodeTimeout:         time.Duration(cfg.ClusterNodeTimeout) * time.Millisecond,
+		ConfigFile:          file,
+		RequireFullCoverage: cfg.ClusterRequireFullCoverage,
+		Logger:              logger,
+		CountKeysInSlot:     eng.CountKeysInSlot,
+	})
+	if err != nil {
+		return nil, err
+	}
+	eng.SetCluster(c)
+	return c, nil
+}
+
+func (in *Instance) closeCluster() {
+	if in.cluster != nil {
+		_ = in.cluster.Close()
+	}
 }

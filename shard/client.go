@@ -53,7 +53,8 @@ type Client struct {
 	killed atomic.Bool
 
 	job job
-	blk blockState // blocking.go
+	blk blockState    // blocking.go
+	cc  clusterClient // cluster.go: ASKING, READONLY, the slot check
 }
 
 // ConnStats are the loop-side numbers CLIENT LIST shows.

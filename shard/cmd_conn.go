@@ -85,6 +85,10 @@ func selectCommand(c *Ctx) {
 		c.NotInteger()
 		return
 	}
+	if c.e.clusterOn && n != 0 {
+		c.Error("ERR SELECT is not allowed in cluster mode")
+		return
+	}
 	if n < 0 || n >= int64(c.e.ndb) {
 		c.Error(ErrDBIndex)
 		return
@@ -183,7 +187,7 @@ func helloCommand(c *Ctx) {
 	c.BulkString("id")
 	c.Int(c.Client.ID)
 	c.BulkString("mode")
-	c.BulkString("standalone")
+	c.BulkString(c.e.mode())
 	c.BulkString("role")
 	c.BulkString("master")
 	c.BulkString("modules")

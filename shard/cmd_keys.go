@@ -441,6 +441,10 @@ func copyCommand(c *Ctx) {
 				c.Error(ErrDBIndex)
 				return
 			}
+			if c.e.clusterOn && n != 0 {
+				c.Error("ERR Copying to another database is not allowed in cluster mode")
+				return
+			}
 			dstDB = n
 			j++
 		default:
@@ -492,6 +496,10 @@ func copyCommand(c *Ctx) {
 // moveCommand: MOVE key db. The key stays on its shard (same name, same
 // slot), only its database changes, so the entry moves without a copy.
 func moveCommand(c *Ctx) {
+	if c.e.clusterOn {
+		c.Error("ERR MOVE is not allowed in cluster mode")
+		return
+	}
 	n, isInt, ok := parseDBIndex(c.Args[2])
 	if !isInt {
 		c.NotInteger()
@@ -676,7 +684,9 @@ func flushdbCommand(c *Ctx) {
 	n := 0
 	for _, s := range c.e.shards {
 		n += s.dbs[c.db].Len()
+		old := s.dbs[c.db]
 		s.flushDB(c.db)
+		s.keepSlotCounts(c.db, old)
 	}
 	c.Dirty(n)
 	c.OK()
@@ -691,6 +701,7 @@ func flushallCommand(c *Ctx) {
 		for db, d := range s.dbs {
 			n += d.Len()
 			s.flushDB(db)
+			s.keepSlotCounts(db, d)
 		}
 	}
 	c.Dirty(n + 1)
@@ -704,6 +715,10 @@ func flushallCommand(c *Ctx) {
 }
 
 func swapdbCommand(c *Ctx) {
+	if c.e.clusterOn {
+		c.Error("ERR SWAPDB is not allowed in cluster mode")
+		return
+	}
 	a, _, ok := parseDBIndex(c.Args[1])
 	if !ok {
 		c.Error(errFirstDBIndex)

@@ -393,7 +393,7 @@ func infoCommand(c *Ctx) {
 		w("redis_git_sha1", "00000000")
 		w("redis_git_dirty", 0)
 		w("redis_build_id", "0")
-		w("redis_mode", "standalone")
+		w("redis_mode", e.mode())
 		w("os", utsString(un.Sysname[:])+" "+utsString(un.Release[:])+" "+utsString(un.Machine[:]))
 		w("arch_bits", 64)
 		w("monotonic_clock", "POSIX clock_gettime")
@@ -605,7 +605,7 @@ func infoCommand(c *Ctx) {
 			w("errorstat_"+n, "count="+strconv.FormatInt(errCounts[n], 10))
 		}
 	})
-	section("Cluster", func(w func(string, any)) { w("cluster_enabled", 0) })
+	section("Cluster", func(w func(string, any)) { w("cluster_enabled", boolInt(e.clusterOn)) })
 	section("Keyspace", func(w func(string, any)) {
 		for db := 0; db < e.ndb; db++ {
 			keys, expires := 0, 0

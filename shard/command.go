@@ -21,6 +21,7 @@ const (
 	FlagNoAuth // may run before AUTH (AUTH, HELLO, QUIT)
 	FlagSkipSlowlog
 	FlagNoMulti
+	FlagAsking // runs on an importing slot without ASKING (RESTORE-ASKING)
 )
 
 var flagNames = []struct {
@@ -30,7 +31,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipSlowlog, "skip_slowlog"},
-	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
+	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"}, {FlagAsking, "asking"},
 }
 
 // Route says which shards a command needs.

@@ -130,15 +130,18 @@ var redisMeta = map[string]struct {
 	"wait":                    {flags: []string{"noscript"}, acl: []string{"@slow", "@connection"}, tips: []string{"request_policy:all_shards", "response_policy:agg_min"}},
 }
 
-// KeySpec is one of Redis 7's key specifications: begin_search by index, then
-// find_keys by range.
+// KeySpec is one of Redis 7's key specifications: begin_search by index (or,
+// when Keyword is set, by keyword searched from StartFrom), then find_keys by
+// range.
 type KeySpec struct {
-	Notes   string
-	Flags   []string
-	Index   int
-	LastKey int // relative to Index; -1 = the last argument
-	Step    int
-	Limit   int
+	Notes     string
+	Flags     []string
+	Index     int
+	Keyword   string
+	StartFrom int
+	LastKey   int // relative to Index; -1 = the last argument
+	Step      int
+	Limit     int
 }
 
 func init() {

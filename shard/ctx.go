@@ -36,6 +36,13 @@ type Ctx struct {
 
 // run executes cmd with the shards it needs already held by the calling worker.
 func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need []int) []byte {
+	if w.e.clusterOn && cl.cc.routing != nil {
+		if msg := w.recheckSlot(cl, cmd, args, need); msg != "" {
+			w.lastBlocked = false
+			cmd.rejected(w)
+			return w.reject(cl, codec.AppendError(out, msg), len(out))
+		}
+	}
 	c := &w.ctx
 	c.Client, c.Cmd, c.Args, c.Out = cl, cmd, args, out
 	c.only = nil

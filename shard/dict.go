@@ -107,6 +107,9 @@ type Dict struct {
 	// its shard's latest snapshot, so keys created after a snapshot's start point
 	// are not in it. Collections' tables leave it 0.
 	epoch uint32
+	// slotKeys counts the keys per cluster hash slot: set on database 0's
+	// tables in cluster mode only (cluster.go), nil everywhere else.
+	slotKeys *[SlotCount]uint32
 }
 
 // NewDict returns an empty Dict with its own random hash seed. No bucket array is allocated
@@ -163,6 +166,9 @@ func (d *Dict) Insert(key []byte) *Entry {
 	d.growIfNeeded()
 	e := newDictEntry(key)
 	e.snap = d.epoch
+	if d.slotKeys != nil {
+		d.slotKeys[KeySlot(key)]++
+	}
 	t := &d.ht[0]
 	if d.rehashIdx >= 0 {
 		t = &d.ht[1]
@@ -197,6 +203,9 @@ func (d *Dict) Delete(key []byte) *Entry {
 						t.used--
 						if e.vidx >= 0 {
 							d.vol.remove(e)
+						}
+						if d.slotKeys != nil {
+							d.slotKeys[KeySlot(key)]--
 						}
 						d.shrinkIfNeeded()
 						return e
@@ -378,6 +387,9 @@ func (d *Dict) Clear() {
 	d.ht = [2]dictTable{}
 	d.rehashIdx = -1
 	d.vol = dictVolatileSet{}
+	if d.slotKeys != nil {
+		clear(d.slotKeys[:])
+	}
 }
 
 // writeStep is the rehash work done by Insert and Delete while rehashing.

@@ -52,6 +52,11 @@ type Engine struct {
 	// Only for measuring the two designs side by side (shard-handoff hop).
 	hop bool
 
+	// clusterOn is cluster-enabled: the one branch Exec takes for slot
+	// checks; cluster holds the rest (cluster.go).
+	clusterOn bool
+	cluster   clusterState
+
 	log       *slog.Logger
 	snapEpoch atomic.Uint32
 	persist   persistState // persist.go
@@ -327,6 +332,9 @@ func (e *Engine) NewWorker() *Worker {
 // goroutine) once its reply is in cl.TakeReply. The caller must not run cl's next
 // command before that, so a client's replies keep the order of its requests.
 func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued bool) {
+	if cl.cc.asking != 0 { // ASKING covers one command (cluster.go)
+		cl.cc.asking--
+	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
 		return w.reject(cl, appendUnknownCommand(out, args), len(out)), false
@@ -352,7 +360,17 @@ func (w *Worker) Exec(cl *Client, args [][]byte, out []byte) (_ []byte, queued b
 		cmd.rejected(w)
 		return w.reject(cl, codec.AppendError(out, r), len(out)), false
 	}
-	need, ok := w.shardsFor(cmd, args)
+	var need []int
+	var ok bool
+	if w.e.clusterOn && !cl.loader {
+		var msg string
+		if need, msg, ok = w.clusterShards(cl, cmd, args); msg != "" {
+			cmd.rejected(w)
+			return w.reject(cl, codec.AppendError(out, msg), len(out)), false
+		}
+	} else {
+		need, ok = w.shardsFor(cmd, args)
+	}
 	if !ok {
 		return appendSyntaxError(out), false
 	}

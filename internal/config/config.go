@@ -131,6 +131,15 @@ type Config struct {
 	ClusterConfigFile  string // cluster-config-file: nodes.conf
 	ClusterNodeTimeout int64  // cluster-node-timeout: 15000 ms
 	ClusterPort        int    // cluster-port: 0 (port+10000)
+	// cluster-announce-*: what this node tells the others ("" / 0: the
+	// bind address, port and bus port). Fixed at start in duva (Redis can
+	// change them at run time).
+	ClusterAnnounceIP          string // cluster-announce-ip: ""
+	ClusterAnnounceHostname    string // cluster-announce-hostname: ""
+	ClusterAnnouncePort        int    // cluster-announce-port: 0
+	ClusterAnnounceBusPort     int    // cluster-announce-bus-port: 0
+	ClusterRequireFullCoverage bool   // cluster-require-full-coverage: yes (fixed at start in duva)
+	ClusterAllowReadsWhenDown  bool   // cluster-allow-reads-when-down: no
 
 	// Threads.
 	IOThreads        int  // io-threads: 1 (Redis's; duva uses event-loops)

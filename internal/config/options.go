@@ -186,6 +186,12 @@ var options = []option{
 	{name: "cluster-config-file", kind: kindString, flags: immutable, def: "nodes.conf", field: func(c *Config) any { return &c.ClusterConfigFile }},
 	{name: "cluster-node-timeout", kind: kindInt, min: 0, max: maxInt64, def: "15000", field: func(c *Config) any { return &c.ClusterNodeTimeout }},
 	{name: "cluster-port", kind: kindInt, flags: immutable, min: 0, max: 65535, def: "0", field: func(c *Config) any { return &c.ClusterPort }},
+	{name: "cluster-announce-ip", kind: kindString, flags: immutable, def: "", field: func(c *Config) any { return &c.ClusterAnnounceIP }},
+	{name: "cluster-announce-hostname", kind: kindString, flags: immutable, def: "", field: func(c *Config) any { return &c.ClusterAnnounceHostname }},
+	{name: "cluster-announce-port", kind: kindInt, flags: immutable, min: 0, max: 65535, def: "0", field: func(c *Config) any { return &c.ClusterAnnouncePort }},
+	{name: "cluster-announce-bus-port", kind: kindInt, flags: immutable, min: 0, max: 65535, def: "0", field: func(c *Config) any { return &c.ClusterAnnounceBusPort }},
+	{name: "cluster-require-full-coverage", kind: kindBool, flags: immutable, def: "yes", field: func(c *Config) any { return &c.ClusterRequireFullCoverage }},
+	{name: "cluster-allow-reads-when-down", kind: kindBool, def: "no", field: func(c *Config) any { return &c.ClusterAllowReadsWhenDown }},
 
 	// Threads.
 	{name: "io-threads", kind: kindInt, flags: immutable, min: 1, max: 128, def: "1", field: func(c *Config) any { return &c.IOThreads }},
