@@ -1073,7 +1073,7 @@ func hshBench(b *testing.B, setup [][]string, args [][]byte) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		out, _ = env.w.Exec(env.cl, args, out[:0])
+		out = env.benchExec(args, out[:0])
 	}
 	env.w.Flush()
 }
@@ -1140,7 +1140,7 @@ func BenchmarkHashSetNewKeys(b *testing.B) {
 			b.StartTimer()
 		}
 		args[1] = keys[i&(len(keys)-1)]
-		out, _ = env.w.Exec(env.cl, args, out[:0])
+		out = env.benchExec(args, out[:0])
 	}
 	env.w.Flush()
 }
@@ -1164,7 +1164,7 @@ func BenchmarkHashSetNewFields(b *testing.B) {
 			b.StartTimer()
 		}
 		args[2] = fields[i%len(fields)]
-		out, _ = env.w.Exec(env.cl, args, out[:0])
+		out = env.benchExec(args, out[:0])
 	}
 	env.w.Flush()
 }

@@ -1256,7 +1256,7 @@ func BenchmarkSetSaddNewKeysIntset(b *testing.B) {
 			b.StartTimer()
 		}
 		args[1] = keys[i&(len(keys)-1)]
-		out, _ = env.w.Exec(env.cl, args, out[:0])
+		out = env.benchExec(args, out[:0])
 	}
 	env.w.Flush()
 }

@@ -1154,7 +1154,7 @@ func BenchmarkZSetZaddNew(b *testing.B) {
 		}
 		args[2] = strconv.AppendInt(args[2][:0], int64(i&1023), 10)
 		args[3] = members[i&(len(members)-1)]
-		out, _ = env.w.Exec(env.cl, args, out[:0])
+		out = env.benchExec(args, out[:0])
 	}
 	env.w.Flush()
 }
