@@ -301,11 +301,14 @@ func TestDumpRestoreEveryType(t *testing.T) {
 	for _, k := range keys {
 		p, err := c.Dump(ctx, k).Result()
 		require.NoError(t, err, k)
-		ttl := c.PTTL(ctx, k).Val()
-		if ttl < 0 {
-			ttl = 0
+		// The absolute expire time (ABSTTL): a relative PTTL read, then
+		// restored a millisecond later, would move it.
+		at, err := c.Do(ctx, "PEXPIRETIME", k).Int64()
+		require.NoError(t, err, k)
+		if at < 0 {
+			at = 0
 		}
-		require.NoError(t, c2.Restore(ctx, k, ttl, p).Err(), k)
+		require.NoError(t, c2.Do(ctx, "RESTORE", k, at, p, "ABSTTL").Err(), k)
 	}
 	want := strings.ReplaceAll(testutil.Dataset(t, s.Addr, 1, true), "db0 ", "")
 	all := testutil.Dataset(t, s.Addr, 6, true)

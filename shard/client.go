@@ -29,8 +29,12 @@ type Client struct {
 	loader bool // the loader's client (persist.go): runs while loading, never propagated
 	// aofOff is the AOF offset after this client's last propagated command,
 	// until its loop has made sure the reply waits for the fsync (AOFSyncTarget).
-	// Written by whoever runs the client's command, read by its loop afterwards.
-	aofOff int64
+	// Written by whoever runs the client's command; the loop may take it while
+	// a queued command of the client runs elsewhere (replies of the same batch
+	// written before it), hence atomic. Taking a queued command's offset early
+	// only makes the earlier replies wait longer, never the later one less:
+	// replies leave in order.
+	aofOff atomic.Int64
 
 	// CLIENT REPLY state, as Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT flags:
 	// a command's reply is dropped if, when it ends, replyOff or replySkip is set;

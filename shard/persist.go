@@ -440,7 +440,7 @@ func (c *Ctx) propagate(db int, args [][]byte) {
 		off = l.AppendCommand(db, args...)
 	}
 	if c.Client != nil {
-		c.Client.aofOff = off // what its reply waits for under appendfsync always
+		c.Client.aofOff.Store(off) // what its reply waits for under appendfsync always
 	}
 }
 
@@ -1017,11 +1017,10 @@ func (e *Engine) setAOFProc(on bool) {
 // and no fsync covers it yet (the replies must wait for it). It clears the
 // client's record. Loop goroutine only.
 func (e *Engine) AOFSyncTarget(cl *Client) (int64, bool) {
-	off := cl.aofOff
+	off := cl.aofOff.Swap(0)
 	if off == 0 {
 		return 0, false
 	}
-	cl.aofOff = 0
 	if l := e.persist.log.Load(); l != nil {
 		if target, need := l.SyncTarget(); need && off <= target {
 			return off, true
