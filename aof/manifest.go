@@ -3,6 +3,7 @@ package aof
 import (
 	"bytes"
 	"fmt"
+	"github.com/duva-db/duva/internal/sds"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -94,7 +95,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		if line == "" {
 			return nil, bad("Invalid AOF manifest file format")
 		}
-		argv, ok := splitArgs(line)
+		argv, ok := sds.SplitArgs(line)
 		if !ok || len(argv) < 6 || len(argv)%2 != 0 {
 			return nil, bad("Invalid AOF manifest file format")
 		}
@@ -147,8 +148,8 @@ func (m *Manifest) Marshal() []byte {
 	var b []byte
 	line := func(f *File) {
 		b = append(b, "file "...)
-		if needsRepr(f.Name) {
-			b = appendRepr(b, f.Name)
+		if sds.NeedsRepr(f.Name) {
+			b = sds.AppendRepr(b, f.Name)
 		} else {
 			b = append(b, f.Name...)
 		}
@@ -232,6 +233,10 @@ func syncDir(dir string) error {
 	return nil
 }
 
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
 // atoll is C's atoll: optional leading space and sign, then digits; anything
 // else ends the number (so "12x" is 12 and "x" is 0).
 func atoll(s string) int64 {
@@ -255,151 +260,4 @@ func atoll(s string) int64 {
 		return -n
 	}
 	return n
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
-}
-
-// splitArgs is sdssplitargs: space separated words, "double quoted" with
-// \xHH \n \r \t \b \a escapes, 'single quoted' with \' only; a closing quote
-// must be followed by a space or the end. ok is false for unbalanced quotes.
-func splitArgs(s string) (args []string, ok bool) {
-	p := 0
-	for {
-		for p < len(s) && isSpace(s[p]) {
-			p++
-		}
-		if p == len(s) {
-			return args, true
-		}
-		var cur []byte
-		inq, insq := false, false
-		for done := false; !done; {
-			if p == len(s) {
-				if inq || insq {
-					return nil, false
-				}
-				break
-			}
-			c := s[p]
-			switch {
-			case inq:
-				switch {
-				case c == '\\' && p+3 < len(s) && s[p+1] == 'x' && isHex(s[p+2]) && isHex(s[p+3]):
-					cur = append(cur, hexVal(s[p+2])<<4|hexVal(s[p+3]))
-					p += 3
-				case c == '\\' && p+1 < len(s):
-					p++
-					switch s[p] {
-					case 'n':
-						c = '\n'
-					case 'r':
-						c = '\r'
-					case 't':
-						c = '\t'
-					case 'b':
-						c = '\b'
-					case 'a':
-						c = '\a'
-					default:
-						c = s[p]
-					}
-					cur = append(cur, c)
-				case c == '"':
-					if p+1 < len(s) && !isSpace(s[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			case insq:
-				switch {
-				case c == '\\' && p+1 < len(s) && s[p+1] == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if p+1 < len(s) && !isSpace(s[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(s) {
-				p++
-			}
-		}
-		args = append(args, string(cur))
-	}
-}
-
-func isPrint(c byte) bool { return c >= 0x20 && c <= 0x7e }
-
-// needsRepr is sdsneedsrepr.
-func needsRepr(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' || c == '"' || c == '\n' || c == '\r' || c == '\t' || c == '\a' || c == '\b' || !isPrint(c) || isSpace(c) {
-			return true
-		}
-	}
-	return false
-}
-
-// appendRepr is sdscatrepr.
-func appendRepr(b []byte, s string) []byte {
-	const hexdig = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if isPrint(c) {
-				b = append(b, c)
-			} else {
-				b = append(b, '\\', 'x', hexdig[c>>4], hexdig[c&15])
-			}
-		}
-	}
-	return append(b, '"')
 }

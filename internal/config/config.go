@@ -19,6 +19,7 @@ package config
 
 import (
 	"errors"
+	"github.com/duva-db/duva/internal/sds"
 	"strings"
 	"sync"
 
@@ -176,7 +177,7 @@ func Default() *Config {
 		o := &options[i]
 		args := []string{o.def}
 		if o.has(multiArg) {
-			args, _ = splitArgs(o.def)
+			args, _ = sds.SplitArgs(o.def)
 		}
 		if err := c.apply(o, args, nil, true); err != nil {
 			panic("config: bad default for " + o.name + ": " + err.Error())

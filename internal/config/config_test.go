@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/duva-db/duva/internal/sds"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -445,12 +446,12 @@ func TestSplitArgs(t *testing.T) {
 		{"a\tb\nc\rd", []string{"a", "b", "c", "d"}, true},
 		{"a\vb", []string{"a\vb"}, true}, // \v separates only before a token, like sdssplitargs
 	} {
-		got, ok := splitArgs(tc.in)
+		got, ok := sds.SplitArgs(tc.in)
 		if ok != tc.ok || !slices.Equal(got, tc.want) {
 			t.Errorf("splitArgs(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
-	eq(t, repr("a\"\\\n\r\t\a\b\x00\x7f\xffz"), `"a\"\\\n\r\t\a\b\x00\x7f\xffz"`)
+	eq(t, sds.Repr("a\"\\\n\r\t\a\b\x00\x7f\xffz"), `"a\"\\\n\r\t\a\b\x00\x7f\xffz"`)
 }
 
 func TestMemory(t *testing.T) {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/duva-db/duva/internal/sds"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -95,7 +96,7 @@ func optionLines(args []string, first bool) (string, error) {
 			}
 			b.WriteString(a[2:])
 			b.WriteByte(' ')
-			if toks, ok := splitArgs(a); ok && len(toks) == 1 {
+			if toks, ok := sds.SplitArgs(a); ok && len(toks) == 1 {
 				// A bare name: the next argument is its value, whatever it is.
 				handled = false
 				if eqFold(a, "--save") && (j == len(args)-1 || strings.HasPrefix(args[j+1], "--")) {
@@ -107,7 +108,7 @@ func optionLines(args []string, first bool) (string, error) {
 			}
 			continue
 		}
-		b.WriteString(repr(a))
+		b.WriteString(sds.Repr(a))
 		b.WriteByte(' ')
 		handled = true
 	}
@@ -124,7 +125,7 @@ func (c *Config) load(text string) error {
 			continue
 		}
 		fail := func(msg string) error { return &FatalError{Line: i + 1, Text: line, Msg: msg} }
-		argv, ok := splitArgs(line)
+		argv, ok := sds.SplitArgs(line)
 		if !ok {
 			return fail("Unbalanced quotes in configuration line")
 		}
@@ -143,147 +144,11 @@ func (c *Config) load(text string) error {
 		if o.has(multiArg) && len(vals) == 1 && vals[0] != "" {
 			// `save "900 1 300 10"` is split again; unbalanced quotes give
 			// no arguments at all, as in Redis.
-			vals, _ = splitArgs(vals[0])
+			vals, _ = sds.SplitArgs(vals[0])
 		}
 		if err := c.apply(o, vals, ls, false); err != nil {
 			return fail(err.Error())
 		}
 	}
 	return nil
-}
-
-// splitArgs splits a configuration line like Redis's sdssplitargs. It
-// reports false for unbalanced quotes or a closing quote not followed by
-// white space.
-func splitArgs(line string) ([]string, bool) {
-	var out []string
-	p := 0
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p == len(line) {
-			return out, true
-		}
-		var cur []byte
-		inDouble, inSingle := false, false
-		for done := false; !done; {
-			switch {
-			case inDouble:
-				if p == len(line) {
-					return nil, false
-				}
-				switch ch := line[p]; {
-				case ch == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
-					cur = append(cur, unhex(line[p+2])<<4|unhex(line[p+3]))
-					p += 3
-				case ch == '\\' && p+1 < len(line):
-					p++
-					switch line[p] {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, line[p])
-					}
-				case ch == '"':
-					if p+1 < len(line) && !isSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, ch)
-				}
-			case inSingle:
-				if p == len(line) {
-					return nil, false
-				}
-				switch ch := line[p]; {
-				case ch == '\\' && p+1 < len(line) && line[p+1] == '\'':
-					p++
-					cur = append(cur, '\'')
-				case ch == '\'':
-					if p+1 < len(line) && !isSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, ch)
-				}
-			default:
-				if p == len(line) {
-					done = true
-					continue
-				}
-				switch ch := line[p]; ch {
-				case ' ', '\n', '\r', '\t':
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					cur = append(cur, ch)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		out = append(out, string(cur))
-	}
-}
-
-// repr quotes s like Redis's sdscatrepr.
-func repr(s string) string {
-	b := []byte{'"'}
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if ch >= 0x20 && ch <= 0x7e {
-				b = append(b, ch)
-			} else {
-				b = append(b, fmt.Sprintf("\\x%02x", ch)...)
-			}
-		}
-	}
-	return string(append(b, '"'))
-}
-
-// isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool {
-	return c == ' ' || (c >= '\t' && c <= '\r')
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
