@@ -197,34 +197,11 @@ func (c *Ctx) restoreValue(key []byte, v *rdb.Value) bool {
 		en.Str = append(make([]byte, 0, len(v.Str)), v.Str...)
 		return true
 	}
-	args := make([][]byte, 0, 2+len(v.Elems)*2)
-	var exec func(*Ctx)
-	switch v.Kind {
-	case rdb.KindList:
-		args = append(append(args, bRPUSH, key), v.Elems...)
-		exec = rpushCommand
-	case rdb.KindSet:
-		args = append(append(args, bSADD, key), v.Elems...)
-		exec = saddCommand
-	case rdb.KindHash:
-		args = append(append(args, bHSET, key), v.Elems...)
-		exec = hsetCommand
-	case rdb.KindZSet:
-		args = append(args, bZADD, key)
-		var nums []byte
-		offs := make([]int, 0, len(v.Scores)+1)
-		for _, sc := range v.Scores {
-			offs = append(offs, len(nums))
-			nums = appendScore(nums, sc)
-		}
-		offs = append(offs, len(nums))
-		for i, m := range v.Elems {
-			args = append(args, nums[offs[i]:offs[i+1]], m)
-		}
-		exec = zaddCommand
-	default:
+	args, _, ok := valueCommand(make([][]byte, 0, 2+len(v.Elems)*2), nil, key, v)
+	if !ok {
 		return false
 	}
+	exec := lookupCommand(args[0]).Exec // RPUSH, SADD, HSET or ZADD, from the one table
 	if len(args) <= 2 {
 		return false
 	}

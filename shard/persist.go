@@ -675,45 +675,12 @@ func (l *loader) Key(db int, key []byte, expireMs int64, v *rdb.Value) error {
 	if l.keyDelay > 0 {
 		time.Sleep(l.keyDelay) // key-load-delay (debug)
 	}
-	b := l.buf[:0]
-	args := l.args[:0]
-	mark := func() int { return len(b) }
-	add := func(s []byte) {
-		args = append(args, s) // s stays valid: v's slices live through this call
-	}
-	switch v.Kind {
-	case rdb.KindString:
+	if v.Kind == rdb.KindString {
 		l.addString(db, key, v.Str, expireMs)
 		return nil
-	case rdb.KindList:
-		add(bRPUSH)
-		add(key)
-		args = append(args, v.Elems...)
-	case rdb.KindSet:
-		add(bSADD)
-		add(key)
-		args = append(args, v.Elems...)
-	case rdb.KindHash:
-		add(bHSET)
-		add(key)
-		args = append(args, v.Elems...)
-	case rdb.KindZSet:
-		add(bZADD)
-		add(key)
-		// Scores as text: %.17g round-trips every float64.
-		offs := make([]int, 0, len(v.Elems))
-		for _, sc := range v.Scores {
-			offs = append(offs, len(b))
-			b = appendScore(b, sc)
-		}
-		for i, m := range v.Elems {
-			end := len(b)
-			if i+1 < len(offs) {
-				end = offs[i+1]
-			}
-			args = append(args, b[offs[i]:end:end], m)
-		}
-	default:
+	}
+	args, b, ok := valueCommand(l.args[:0], l.buf[:0], key, v)
+	if !ok {
 		return fmt.Errorf("unsupported value kind %d", v.Kind)
 	}
 	if len(args) <= 2 {
@@ -723,13 +690,47 @@ func (l *loader) Key(db int, key []byte, expireMs int64, v *rdb.Value) error {
 		return fmt.Errorf("loading key %q: %s", key, strings.TrimSpace(string(reply[1:])))
 	}
 	if expireMs != 0 {
-		m := mark()
+		m := len(b)
 		b = strconv.AppendInt(b, expireMs, 10)
 		args = append(args[:0], bPEXPIREAT, key, b[m:])
 		l.exec(args)
 	}
 	l.buf, l.args = b[:0], args[:0]
 	return nil
+}
+
+// valueCommand appends to args the command that creates key holding the
+// collection v (RPUSH, SADD, HSET or ZADD with every element), so loaded and
+// restored values get exactly the encodings the command path gives them.
+// Scores are formatted into nums (%.17g round-trips every float64). The
+// arguments alias v's slices. ok is false for a kind that is not a collection.
+func valueCommand(args [][]byte, nums, key []byte, v *rdb.Value) (_ [][]byte, _ []byte, ok bool) {
+	switch v.Kind {
+	case rdb.KindList:
+		return append(append(args, bRPUSH, key), v.Elems...), nums, true
+	case rdb.KindSet:
+		return append(append(args, bSADD, key), v.Elems...), nums, true
+	case rdb.KindHash:
+		return append(append(args, bHSET, key), v.Elems...), nums, true
+	case rdb.KindZSet:
+		args = append(args, bZADD, key)
+		start := len(nums)
+		for _, sc := range v.Scores {
+			nums = appendScore(nums, sc)
+			nums = append(nums, ' ') // a separator: no formatted score holds a space
+		}
+		p := start
+		for _, m := range v.Elems {
+			end := p
+			for nums[end] != ' ' {
+				end++
+			}
+			args = append(args, nums[p:end:end], m)
+			p = end + 1
+		}
+		return args, nums, true
+	}
+	return args, nums, false
 }
 
 var (
