@@ -9,6 +9,9 @@
 //	go run ./bench -duva-args "--shards 2 --event-loops 2"
 //	go run ./bench -duva-bin /usr/bin/redis-server   # A/A run: redis vs redis
 //	go run ./bench -from bench/results/latest.json -markdown   # re-render a saved run
+//	go run ./bench -persist        # persistence: SAVE, BGSAVE, load, AOF (persist.go)
+//	go run ./bench -memory         # bytes per key, GC and GET latency at 10K vs 10M keys (memory.go)
+//	go run ./bench -hitratio       # hit ratio, zipfian load under maxmemory, LRU and LFU (hitratio.go)
 //
 // A default run (3 rounds x 2 pipelines x 2 tests x 2 servers at 200000
 // requests) takes 1.5 to 3 minutes on 2 cores (longer on a loaded machine);
@@ -110,6 +113,23 @@ type config struct {
 	persist     bool // -persist: the persistence comparison (persist.go)
 	persistKeys int
 
+	memory        bool // -memory: bytes per key and GC impact (memory.go)
+	memoryKeys    int  // the big keyspace of the GC/latency runs
+	memoryBPKKeys int  // keys of the bytes-per-key runs
+	memoryN       int  // requests of each GET run
+	memorySet     bool // also measure with a concurrent SET run
+
+	hitratio     bool // -hitratio: cache hit ratio under a zipfian load (hitratio.go)
+	hitKeys      int
+	hitWarmup    int
+	hitN         int
+	hitValue     int
+	hitConns     int
+	hitBatch     int
+	hitPolicies  []string
+	hitMaxmemory int64
+	hitTimeout   time.Duration
+
 	out      string
 	markdown bool
 	timeout  time.Duration
@@ -143,6 +163,21 @@ func parseFlags() (*config, error) {
 	redisBin := fs.String("redis-bin", "redis-server", "redis-server binary to compare against")
 	persist := fs.Bool("persist", false, "compare persistence: SAVE, BGSAVE, load time, AOF throughput (see persist.go)")
 	persistKeys := fs.Int("persist-keys", 1000000, "keys of 100 bytes for -persist")
+	memory := fs.Bool("memory", false, "compare bytes per key and GC/latency at 10K vs -memory-keys keys (see memory.go); -rounds defaults to 2")
+	memoryKeys := fs.Int("memory-keys", 10000000, "-memory: keyspace of the big GET runs (16-byte values)")
+	memoryBPK := fs.Int("memory-bpk-keys", 1000000, "-memory: keys loaded for the bytes-per-key figures")
+	memoryN := fs.Int("memory-n", 2000000, "-memory: requests of each redis-benchmark GET run")
+	memorySet := fs.Bool("memory-set", true, "-memory: also run each GET benchmark with a concurrent SET overwrite load")
+	hitratio := fs.Bool("hitratio", false, "compare cache hit ratios under a zipfian GET/SET-on-miss load with maxmemory (see hitratio.go); -rounds defaults to 2")
+	hitKeys := fs.Int("hitratio-keys", 10000000, "-hitratio: distinct keys K of the zipfian (theta 0.99) distribution")
+	hitWarmup := fs.Int("hitratio-warmup", 10000000, "-hitratio: warm-up requests (GETs) before the measured phase")
+	hitN := fs.Int("hitratio-n", 10000000, "-hitratio: measured requests (GETs)")
+	hitValue := fs.Int("hitratio-value", 100, "-hitratio: value size in bytes of the SETs on a miss")
+	hitConns := fs.Int("hitratio-conns", 8, "-hitratio: client connections (each with its own seeded key sequence)")
+	hitBatch := fs.Int("hitratio-batch", 100, "-hitratio: GETs pipelined per batch (then the SETs for the batch's misses)")
+	hitPolicies := fs.String("hitratio-policies", "allkeys-lru,allkeys-lfu", "-hitratio: comma separated maxmemory-policy values")
+	hitMaxmemory := fs.Int64("hitratio-maxmemory", 0, "-hitratio: maxmemory in bytes for both servers (0: size it for 10% of the keys from redis-server's cost per key)")
+	hitTimeout := fs.Duration("hitratio-timeout", 10*time.Minute, "-hitratio: bound of one run (one server, one policy); a run that hits it is reported as timed out")
 	markdown := fs.Bool("markdown", false, "print the result table as Markdown instead of plain text")
 	suite := fs.Bool("suite", false, "run the whole default redis-benchmark suite (no -t) instead of -tests")
 	quick := fs.Bool("quick", false, "smoke test: n=50000 (suite: 10000), warmup=10000")
@@ -165,6 +200,23 @@ func parseFlags() (*config, error) {
 		Rounds: *rounds, N: *n, Clients: *c, Keyspace: *r, Warmup: *warmup,
 		Suite: *suite, Quick: *quick, RedisBin: *redisBin,
 		out: *out, markdown: *markdown, timeout: *timeout, from: *from, persist: *persist, persistKeys: *persistKeys,
+		memory: *memory, memoryKeys: *memoryKeys, memoryBPKKeys: *memoryBPK, memoryN: *memoryN, memorySet: *memorySet,
+		hitratio: *hitratio, hitKeys: *hitKeys, hitWarmup: *hitWarmup, hitN: *hitN, hitValue: *hitValue,
+		hitConns: *hitConns, hitBatch: *hitBatch, hitMaxmemory: *hitMaxmemory, hitTimeout: *hitTimeout,
+	}
+	modes := 0
+	for _, on := range []bool{*persist, *memory, *hitratio} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return nil, errors.New("-persist, -memory and -hitratio are separate runs; choose one")
+	}
+	for _, p := range strings.Split(*hitPolicies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.hitPolicies = append(cfg.hitPolicies, p)
+		}
 	}
 	if !set["n"] {
 		switch {
@@ -179,7 +231,23 @@ func parseFlags() (*config, error) {
 	if *quick && !set["warmup"] {
 		cfg.Warmup = 10000
 	}
-	if cfg.Rounds < 3 {
+	switch {
+	case *memory || *hitratio:
+		// Minutes per round: fewer rounds by default, one allowed.
+		if !set["rounds"] {
+			cfg.Rounds = 2
+		}
+		if cfg.Rounds < 1 {
+			return nil, fmt.Errorf("-rounds must be at least 1, got %d", cfg.Rounds)
+		}
+		if *memory && (cfg.memoryKeys <= memSmallKeys || cfg.memoryBPKKeys <= 0 || cfg.memoryN <= 0) {
+			return nil, fmt.Errorf("-memory-keys must be more than %d (the small keyspace), -memory-bpk-keys and -memory-n positive", memSmallKeys)
+		}
+		if *hitratio && (cfg.hitKeys < 1000 || cfg.hitWarmup < 0 || cfg.hitN <= 0 || cfg.hitValue <= 0 ||
+			cfg.hitConns <= 0 || cfg.hitBatch <= 0 || cfg.hitMaxmemory < 0 || cfg.hitTimeout <= 0 || len(cfg.hitPolicies) == 0) {
+			return nil, errors.New("-hitratio-keys must be at least 1000, -hitratio-warmup not negative, -hitratio-maxmemory not negative, the other -hitratio-* flags positive and -hitratio-policies not empty")
+		}
+	case cfg.Rounds < 3:
 		return nil, fmt.Errorf("-rounds must be at least 3 (medians of fewer rounds are not robust), got %d", cfg.Rounds)
 	}
 	if cfg.N <= 0 || cfg.Clients <= 0 || cfg.Keyspace <= 0 || cfg.Warmup < 0 {
@@ -325,9 +393,16 @@ func run() (err error) {
 		cfg.DuvaBin = p
 	}
 	cfg.ClkTck = clockTicks()
-	if cfg.persist {
+	switch {
+	case cfg.persist:
 		serversStarted = true
 		return runPersist(ctx, cfg, tmp, root)
+	case cfg.memory:
+		serversStarted = true
+		return runMemory(ctx, cfg, tmp, root)
+	case cfg.hitratio:
+		serversStarted = true
+		return runHitRatio(ctx, cfg, tmp, root)
 	}
 	machine := describeMachine(root, cfg)
 

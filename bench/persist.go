@@ -297,21 +297,7 @@ func medianOf(xs []float64) float64 {
 }
 
 func printPersist(metrics []*persistMetric, cfg *config) {
-	fmt.Printf("Persistence at %d keys of 100 bytes, medians of %d interleaved rounds\n\n", cfg.persistKeys, cfg.Rounds)
-	fmt.Println("| measure | duva | redis | duva/redis | better |")
-	fmt.Println("|:--|--:|--:|--:|:--|")
-	for _, m := range metrics {
-		d, r := medianOf(m.Values["duva"]), medianOf(m.Values["redis"])
-		ratio := 0.0
-		if r != 0 {
-			ratio = d / r
-		}
-		better := "lower"
-		if m.Higher {
-			better = "higher"
-		}
-		fmt.Printf("| %s (%s) | %s | %s | %.2f | %s |\n", m.Name, m.Unit, fmtNum(d), fmtNum(r), ratio, better)
-	}
+	printMetricTable(fmt.Sprintf("Persistence at %d keys of 100 bytes, medians of %d interleaved rounds", cfg.persistKeys, cfg.Rounds), metrics)
 }
 
 func fmtNum(v float64) string {

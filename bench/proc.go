@@ -27,6 +27,8 @@ type server struct {
 	logPath string
 	logFile *os.File
 
+	started time.Time // just before the process was started
+
 	done    chan struct{} // closed when the process has exited
 	waitErr error
 	once    sync.Once
@@ -39,6 +41,12 @@ func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // harness die without stopping it (PR_SET_PDEATHSIG), so no server outlives
 // the harness even on a crash or a second Ctrl-C.
 func startServer(name, bin string, args []string, port int, dir string) (*server, error) {
+	return startServerEnv(name, bin, args, port, dir, nil)
+}
+
+// startServerEnv is startServer with extra environment variables ("K=V")
+// added to the harness's environment (e.g. GODEBUG=gctrace=1 for duva).
+func startServerEnv(name, bin string, args []string, port int, dir string, env []string) (*server, error) {
 	logPath := filepath.Join(dir, name+".log")
 	lf, err := os.Create(logPath)
 	if err != nil {
@@ -49,16 +57,24 @@ func startServer(name, bin string, args []string, port int, dir string) (*server
 	cmd.Stdout = lf
 	cmd.Stderr = lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		lf.Close()
 		return nil, fmt.Errorf("start %s (%s): %w", name, bin, err)
 	}
-	s := &server{name: name, port: port, pid: cmd.Process.Pid, cmd: cmd, logPath: logPath, logFile: lf, done: make(chan struct{})}
+	s := &server{name: name, port: port, pid: cmd.Process.Pid, cmd: cmd, logPath: logPath, logFile: lf, started: started, done: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.done)
 	}()
-	logf("started %s: %s %s", name, bin, quoteArgs(args))
+	if len(env) > 0 {
+		logf("started %s: %s %s %s", name, strings.Join(env, " "), bin, quoteArgs(args))
+	} else {
+		logf("started %s: %s %s", name, bin, quoteArgs(args))
+	}
 	return s, nil
 }
 
@@ -213,7 +229,7 @@ func buildDuva(ctx context.Context, root, out string) error {
 	return nil
 }
 
-// ---- a minimal RESP client, just enough for PING, populate and DBSIZE ----
+// ---- a minimal RESP client, just enough for PING, populate, DBSIZE, INFO and the loaders ----
 
 type respConn struct {
 	c net.Conn
@@ -232,10 +248,21 @@ func dialRESP(addr string, timeout time.Duration) (*respConn, error) {
 func (rc *respConn) Close() error { return rc.c.Close() }
 
 func (rc *respConn) writeCommand(args ...string) {
-	fmt.Fprintf(rc.w, "*%d\r\n", len(args))
+	rc.writeLen('*', len(args))
 	for _, a := range args {
-		fmt.Fprintf(rc.w, "$%d\r\n%s\r\n", len(a), a)
+		rc.writeLen('$', len(a))
+		rc.w.WriteString(a)
+		rc.w.WriteString("\r\n")
 	}
+}
+
+// writeLen writes "<prefix><n>\r\n" without going through fmt (the loaders
+// of -memory and -hitratio send tens of millions of commands).
+func (rc *respConn) writeLen(prefix byte, n int) {
+	var b [24]byte
+	buf := append(b[:0], prefix)
+	buf = strconv.AppendInt(buf, int64(n), 10)
+	rc.w.Write(append(buf, '\r', '\n'))
 }
 
 // respError is an error reply (-ERR ...) from the server.
