@@ -252,7 +252,7 @@ func (w *Worker) serveReady(ready []readyKey, held []int) {
 		db := int(r.wk[0]) | int(r.wk[1])<<8
 		key := []byte(r.wk[2:])
 		for i := 0; i < len(s.waiters[r.wk]); {
-			if e := s.dbs[db].Get(key); e == nil || (e.Expire != 0 && e.Expire <= time.Now().UnixMilli()) {
+			if e := s.dbs[db].Get(key); e == nil || (e.Expire() != 0 && e.Expire() <= time.Now().UnixMilli()) {
 				break // nothing left to serve
 			}
 			wt := s.waiters[r.wk][i]

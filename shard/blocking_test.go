@@ -41,7 +41,7 @@ func init() {
 				}
 				c.CreateObject(key, TypeList, l)
 			} else {
-				l = e.Obj.(*xtList)
+				l = e.Obj().(*xtList)
 				for _, v := range c.Args[2:] {
 					l.items = append(l.items, string(v))
 				}
@@ -70,7 +70,7 @@ func init() {
 				if e == nil {
 					continue
 				}
-				l := e.Obj.(*xtList)
+				l := e.Obj().(*xtList)
 				v := l.items[0]
 				l.items = l.items[1:]
 				c.DeleteIfEmpty(k, e)

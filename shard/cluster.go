@@ -113,7 +113,7 @@ func (e *Engine) keysInSlot(slot, max int) []string {
 		}
 		d.ForEach(func(en *Entry) bool {
 			if KeySlot(keyBytes(en)) == slot {
-				keys = append(keys, en.Key)
+				keys = append(keys, en.Key())
 			}
 			return len(keys) < want
 		})
@@ -222,7 +222,7 @@ func (e *Engine) slotVerdict(r *gossip.Routing, cl *Client, cmd *Command, args [
 			if n > 0 && string(args[i]) != string(args[pos[0]]) {
 				multiple = true
 			}
-			if en := d.Get(args[i]); en == nil || (en.Expire != 0 && en.Expire <= now) {
+			if en := d.Get(args[i]); en == nil || (en.Expire() != 0 && en.Expire() <= now) {
 				missing++
 			}
 		}

@@ -334,10 +334,7 @@ func clusterHelp(c *Ctx) {
 	if clusterBus(c) == nil {
 		return
 	}
-	c.Array(len(clusterHelpLines))
-	for _, l := range clusterHelpLines {
-		c.Simple(l)
-	}
+	c.Lines(clusterHelpLines)
 }
 
 func clusterInfo(c *Ctx) {

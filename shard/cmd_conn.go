@@ -55,10 +55,7 @@ func helpCommand(c *Ctx) {
 		sub := parent.Sub[n]
 		lines = append(lines, strings.ToUpper(n), "    "+sub.Summary+".")
 	}
-	c.Array(len(lines))
-	for _, l := range lines {
-		c.Simple(l)
-	}
+	c.Lines(lines)
 }
 
 func pingCommand(c *Ctx) {

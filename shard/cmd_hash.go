@@ -84,8 +84,8 @@ const (
 // helpers create those) is given an empty listpack.
 func hshLookup(c *Ctx, key []byte, read bool) (*Entry, bool) {
 	e, ok := c.LookupType(key, TypeHash, read)
-	if e != nil && e.Obj == nil {
-		e.Obj = hshNewListpack()
+	if e != nil && e.Obj() == nil {
+		e.SetObj(hshNewListpack())
 	}
 	return e, ok
 }
@@ -125,7 +125,7 @@ func hshCreate(c *Ctx, key []byte, pairs [][]byte) (*Entry, int) {
 // of them is longer than hash-max-listpack-value, or it could grow past
 // hshMaxBytes (Redis's hashTypeTryConversion).
 func hshPrepareWrite(c *Ctx, e *Entry, strs [][]byte) {
-	l, ok := e.Obj.(hshListpack)
+	l, ok := e.Obj().(hshListpack)
 	if !ok {
 		return
 	}
@@ -203,7 +203,7 @@ func hsetnxCommand(c *Ctx) {
 		return
 	}
 	if e != nil {
-		if _, exists := hshGet(e.Obj, field); exists {
+		if _, exists := hshGet(e.Obj(), field); exists {
 			c.Int(0)
 			return
 		}
@@ -220,7 +220,7 @@ func hgetCommand(c *Ctx) {
 		return
 	}
 	if e != nil {
-		if v, found := hshGet(e.Obj, c.Args[2]); found {
+		if v, found := hshGet(e.Obj(), c.Args[2]); found {
 			c.Bulk(v)
 			return
 		}
@@ -237,7 +237,7 @@ func hmgetCommand(c *Ctx) {
 	c.Array(len(fields))
 	for _, f := range fields {
 		if e != nil {
-			if v, found := hshGet(e.Obj, f); found {
+			if v, found := hshGet(e.Obj(), f); found {
 				c.Bulk(v)
 				continue
 			}
@@ -253,7 +253,7 @@ func hexistsCommand(c *Ctx) {
 	}
 	found := false
 	if e != nil {
-		_, found = hshGet(e.Obj, c.Args[2])
+		_, found = hshGet(e.Obj(), c.Args[2])
 	}
 	if found {
 		c.Int(1)
@@ -269,7 +269,7 @@ func hlenCommand(c *Ctx) {
 	}
 	n := 0
 	if e != nil {
-		n = hshLen(e.Obj)
+		n = hshLen(e.Obj())
 	}
 	c.Int(int64(n))
 }
@@ -281,7 +281,7 @@ func hstrlenCommand(c *Ctx) {
 	}
 	n := 0
 	if e != nil {
-		v, _ := hshGet(e.Obj, c.Args[2])
+		v, _ := hshGet(e.Obj(), c.Args[2])
 		n = len(v)
 	}
 	c.Int(int64(n))
@@ -305,7 +305,7 @@ func hshGetAll(c *Ctx, what int) {
 	}
 	n := 0
 	if e != nil {
-		n = hshLen(e.Obj)
+		n = hshLen(e.Obj())
 	}
 	if what == hshFields|hshValues {
 		c.Map(n)
@@ -323,7 +323,7 @@ func hshGetAll(c *Ctx, what int) {
 			c.Bulk(v)
 		}
 	}
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		it := h.iter()
 		for f, v, ok := it.next(); ok; f, v, ok = it.next() {
@@ -332,10 +332,10 @@ func hshGetAll(c *Ctx, what int) {
 	case *hshTable:
 		h.d.ForEach(func(fe *Entry) bool {
 			if what&hshFields != 0 {
-				c.BulkString(fe.Key)
+				c.BulkString(fe.Key())
 			}
 			if what&hshValues != 0 {
-				c.Bulk(fe.Str)
+				c.Bulk(fe.Str())
 			}
 			return true
 		})
@@ -382,7 +382,7 @@ func hincrbyCommand(c *Ctx) {
 	}
 	var cur int64
 	if e != nil {
-		if v, found := hshGet(e.Obj, field); found {
+		if v, found := hshGet(e.Obj(), field); found {
 			if cur, ok = parseInt(v); !ok {
 				c.Error(hshErrNotInt)
 				return
@@ -417,7 +417,7 @@ func hincrbyfloatCommand(c *Ctx) {
 	}
 	cur.SetPrec(ldPrec)
 	if e != nil {
-		if v, found := hshGet(e.Obj, field); found {
+		if v, found := hshGet(e.Obj(), field); found {
 			curInf, ok := parseLongDouble(v, &cur)
 			if !ok {
 				c.Error(hshErrNotFloat)
@@ -475,12 +475,12 @@ func hrandfieldCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	if e == nil || hshLen(e.Obj) == 0 {
+	if e == nil || hshLen(e.Obj()) == 0 {
 		c.Null()
 		return
 	}
 	s := c.shardOf(key)
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		k := int(s.nextRand() % uint64(h.Len()))
 		it := h.iter()
@@ -490,7 +490,7 @@ func hrandfieldCommand(c *Ctx) {
 		}
 		c.Bulk(f)
 	case *hshTable:
-		c.BulkString(h.random(s.nextRand).Key)
+		c.BulkString(h.random(s.nextRand).Key())
 	}
 }
 
@@ -507,7 +507,7 @@ func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 		c.Array(0)
 		return
 	}
-	size := hshLen(e.Obj)
+	size := hshLen(e.Obj())
 	count, unique := uint64(l), true
 	if l < 0 {
 		count, unique = uint64(-l), false
@@ -533,9 +533,9 @@ func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 		if pairs {
 			c.Array(2)
 		}
-		c.BulkString(fe.Key)
+		c.BulkString(fe.Key())
 		if withValues {
-			c.Bulk(fe.Str)
+			c.Bulk(fe.Str())
 		}
 	}
 	s := c.shardOf(key)
@@ -543,7 +543,7 @@ func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 	// Repeats allowed (or a single field): independent picks.
 	if !unique || count == 1 {
 		header(count)
-		switch h := e.Obj.(type) {
+		switch h := e.Obj().(type) {
 		case hshListpack:
 			offs := h.offsets(make([]int32, 0, size))
 			for i := uint64(0); i < count; i++ {
@@ -561,7 +561,7 @@ func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 	// Everything: the whole hash in its order.
 	if count >= uint64(size) {
 		header(uint64(size))
-		switch h := e.Obj.(type) {
+		switch h := e.Obj().(type) {
 		case hshListpack:
 			it := h.iter()
 			for f, v, ok := it.next(); ok; f, v, ok = it.next() {
@@ -578,7 +578,7 @@ func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 
 	// count distinct fields out of more.
 	header(count)
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		// Selection sampling: each field is taken with probability
 		// needed/remaining, which gives a uniform subset in listpack order.
@@ -647,7 +647,7 @@ func hscanCommand(c *Ctx) {
 	}
 	count, pat, usePat := so.count, so.pat, so.usePat
 
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		n := h.Len()
 		if usePat {
@@ -688,7 +688,7 @@ func hscanCommand(c *Ctx) {
 		keep := found[:0]
 		spat := string(pat)
 		for _, fe := range found {
-			if !usePat || glob.MatchString(spat, fe.Key, false) {
+			if !usePat || glob.MatchString(spat, fe.Key(), false) {
 				keep = append(keep, fe)
 			}
 		}
@@ -697,8 +697,8 @@ func hscanCommand(c *Ctx) {
 		c.Bulk(strconv.AppendUint(buf[:0], cursor, 10))
 		c.Array(2 * len(keep))
 		for _, fe := range keep {
-			c.BulkString(fe.Key)
-			c.Bulk(fe.Str)
+			c.BulkString(fe.Key())
+			c.Bulk(fe.Str())
 		}
 	}
 }

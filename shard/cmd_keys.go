@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/duva-db/duva/internal/glob"
 )
@@ -52,12 +51,6 @@ func init() {
 				"idletime": {Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Summary: "Get the time since a Redis object was last accessed", Since: "2.2.3", Exec: objectIdletimeCommand},
 				"freq":     {Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Summary: "Get the logarithmic access frequency counter of a Redis object", Since: "4.0.0", Exec: objectFreqCommand},
 				"help":     {Arity: 2, Flags: FlagLoading | FlagStale, Summary: "Show helpful text about the different subcommands", Since: "6.2.0", Exec: objectHelpCommand},
-			}},
-		// MEMORY is shared: the other subcommands (STATS, DOCTOR, HELP...) are added elsewhere later.
-		&Command{Name: "memory", Arity: -2, Group: "server", Summary: "A container for memory diagnostics commands", Since: "4.0.0",
-			Exec: func(c *Ctx) { c.Out = appendUnknownSubcommand(c.Out, c.Args[1], "memory") },
-			Sub: map[string]*Command{
-				"usage": {Arity: -3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Summary: "Estimate the memory usage of a key", Since: "4.0.0", Exec: memoryUsageCommand},
 			}},
 	)
 }
@@ -108,7 +101,7 @@ func typeName(e *Entry) string {
 }
 
 // isExpired reports whether e's TTL has passed at the command's time.
-func isExpired(c *Ctx, e *Entry) bool { return e.Expire != 0 && e.Expire <= c.Now }
+func isExpired(c *Ctx, e *Entry) bool { return e.Expire() != 0 && e.Expire() <= c.Now }
 
 // errIntRange is getIntFromObjectOrReply's error for an integer beyond a C int.
 const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
@@ -174,8 +167,8 @@ func keysCommand(c *Ctx) {
 	for _, s := range c.e.shards {
 		s.dbs[c.db].ForEach(func(e *Entry) bool {
 			// Like Redis, expired keys are skipped but not deleted here.
-			if (all || glob.MatchString(spat, e.Key, false)) && !isExpired(c, e) {
-				keys = append(keys, e.Key)
+			if (all || glob.MatchString(spat, e.Key(), false)) && !isExpired(c, e) {
+				keys = append(keys, e.Key())
 			}
 			return true
 		})
@@ -310,14 +303,14 @@ func scanCommand(c *Ctx) {
 	spat, styp := string(pat), string(typ)
 	keep := found[:0]
 	for _, e := range found {
-		if usePat && !glob.MatchString(spat, e.Key, false) {
+		if usePat && !glob.MatchString(spat, e.Key(), false) {
 			continue
 		}
 		if typ != nil && !strings.EqualFold(styp, typeName(e)) {
 			continue
 		}
 		if isExpired(c, e) {
-			c.Lookup([]byte(e.Key)) // lazy expiry, as Redis's SCAN does
+			c.Lookup([]byte(e.Key())) // lazy expiry, as Redis's SCAN does
 			continue
 		}
 		keep = append(keep, e)
@@ -327,7 +320,7 @@ func scanCommand(c *Ctx) {
 	c.Bulk(strconv.AppendUint(buf[:0], next, 10))
 	c.Array(len(keep))
 	for _, e := range keep {
-		c.BulkString(e.Key)
+		c.BulkString(e.Key())
 	}
 }
 
@@ -358,10 +351,10 @@ func randomkeyCommand(c *Ctx) {
 			continue
 		}
 		if isExpired(c, e) {
-			c.Lookup([]byte(e.Key))
+			c.Lookup([]byte(e.Key()))
 			continue
 		}
-		c.BulkString(e.Key)
+		c.BulkString(e.Key())
 		return
 	}
 	c.Null()
@@ -404,13 +397,9 @@ func renameGeneric(c *Ctx, nx bool) {
 		dd.Delete(dst)
 	}
 	// Take the value out before touching the tables: the entry is gone after Delete.
-	typ, enc, str, obj, expire := e.Type, e.Enc, e.Str, e.Obj, e.Expire
+	v := takeValue(e)
 	c.dict(src).Delete(src)
-	ne := dd.Insert(dst)
-	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
-	if expire != 0 {
-		dd.SetExpire(ne, expire)
-	}
+	v.insert(dd, dst)
 	c.Dirty(1)
 	if nx {
 		c.Int(1)
@@ -467,30 +456,51 @@ func copyCommand(c *Ctx) {
 		return
 	}
 	var obj any
-	if e.Obj != nil {
-		cl, ok := e.Obj.(objCloner)
+	if e.Obj() != nil {
+		cl, ok := e.Obj().(objCloner)
 		if !ok {
 			c.Error(errCopyUnsupported)
 			return
 		}
 		obj = cl.Clone()
 	}
-	typ, enc, expire := e.Type, e.Enc, e.Expire
-	var str []byte
-	if e.Str != nil {
-		str = append(make([]byte, 0, len(e.Str)), e.Str...)
-	}
+	v := takeValue(e)
+	v.obj = obj                                 // a clone
+	v.meta = newKeyMeta(c.e.memPolicy(), c.Now) // a new object, as Redis's COPY makes
 	dd := c.shardOf(dst).dbs[dstDB]
 	if exists {
 		dd.Delete(dst)
 	}
-	ne := dd.Insert(dst)
-	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
-	if expire != 0 {
-		dd.SetExpire(ne, expire)
-	}
+	v.insert(dd, dst)
 	c.Dirty(1)
 	c.Int(1)
+}
+
+// keyValue is what RENAME, MOVE and COPY carry from one entry to another.
+type keyValue struct {
+	typ, enc uint8
+	str      []byte // a view of the old entry's blob: the keyspace keeps it until Reclaim
+	obj      any
+	expire   int64
+	meta     uint32 // LRU/LFU data (Redis keeps the object, so its lru, on RENAME and MOVE)
+}
+
+func takeValue(e *Entry) keyValue {
+	return keyValue{e.Type, e.Enc, e.Str(), e.Obj(), e.Expire(), e.meta & entryLRUMask}
+}
+
+// insert adds key (absent) to d holding v.
+func (v keyValue) insert(d *Dict, key []byte) *Entry {
+	ne := d.InsertStr(key, v.str)
+	ne.Type, ne.Enc = v.typ, v.enc
+	ne.meta |= v.meta
+	if v.obj != nil {
+		ne.SetObj(v.obj)
+	}
+	if v.expire != 0 {
+		d.SetExpire(ne, v.expire)
+	}
+	return ne
 }
 
 // moveCommand: MOVE key db. The key stays on its shard (same name, same
@@ -519,14 +529,10 @@ func moveCommand(c *Ctx) {
 		c.Int(0)
 		return
 	}
-	typ, enc, str, obj, expire := e.Type, e.Enc, e.Str, e.Obj, e.Expire
+	v := takeValue(e)
 	s := c.shardOf(key)
 	s.dbs[c.db].Delete(key)
-	ne := s.dbs[n].Insert(key)
-	ne.Type, ne.Enc, ne.Str, ne.Obj = typ, enc, str, obj
-	if expire != 0 {
-		s.dbs[n].SetExpire(ne, expire)
-	}
+	v.insert(s.dbs[n], key)
 	c.Dirty(1)
 	c.Int(1)
 }
@@ -597,7 +603,7 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 		return
 	}
 	if flags != 0 {
-		cur := e.Expire // 0: no TTL, which GT and LT treat as infinite
+		cur := e.Expire() // 0: no TTL, which GT and LT treat as infinite
 		switch {
 		case flags&expNX != 0 && cur != 0,
 			flags&expXX != 0 && cur == 0,
@@ -631,11 +637,11 @@ func ttlGeneric(c *Ctx, ms, abs bool) {
 		c.Int(-2)
 		return
 	}
-	if e.Expire == 0 {
+	if e.Expire() == 0 {
 		c.Int(-1)
 		return
 	}
-	t := e.Expire
+	t := e.Expire()
 	if !abs {
 		t -= c.Now
 	}
@@ -653,7 +659,7 @@ func ttlGeneric(c *Ctx, ms, abs bool) {
 func persistCommand(c *Ctx) {
 	key := c.Args[1]
 	e := c.Lookup(key)
-	if e == nil || e.Expire == 0 {
+	if e == nil || e.Expire() == 0 {
 		c.Int(0)
 		return
 	}
@@ -770,10 +776,10 @@ func objectEncodingCommand(c *Ctx) {
 		return
 	}
 	if e.Type == TypeString {
-		c.BulkString(stringEncoding(e.Str, e.Enc))
+		c.BulkString(stringEncoding(e.Str(), e.Enc))
 		return
 	}
-	if enc, ok := e.Obj.(objEncoder); ok {
+	if enc, ok := e.Obj().(objEncoder); ok {
 		c.BulkString(enc.Encoding())
 		return
 	}
@@ -795,8 +801,8 @@ func objectRefcountCommand(c *Ctx) {
 	}
 	// Redis shares the objects of the integers 0..9999 (refcount INT_MAX) unless
 	// maxmemory is set with an LRU/LFU policy. Every other value has one reference.
-	if e.Type == TypeString && len(e.Str) <= 4 {
-		if n, ok := parseInt(e.Str); ok && n >= 0 && n < 10000 && !noSharedIntegers(c) {
+	if e.Type == TypeString && len(e.Str()) <= 4 {
+		if n, ok := parseInt(e.Str()); ok && n >= 0 && n < 10000 && !noSharedIntegers(c) {
 			c.Int(math.MaxInt32)
 			return
 		}
@@ -813,12 +819,13 @@ func noSharedIntegers(c *Ctx) bool {
 	return strings.Contains(p, "lru") || strings.Contains(p, "lfu")
 }
 
-func lfuPolicy(c *Ctx) bool { return strings.Contains(configValue(c, "maxmemory-policy"), "lfu") }
+func lfuPolicy(c *Ctx) bool { return c.e.memPolicy().lfu }
 
-// objectIdletimeCommand: duva keeps no access time per key yet, so the idle
-// time is always 0.
+// objectIdletimeCommand: seconds since the key's last access (Redis's
+// estimateObjectIdleTime), from the 24-bit LRU clock.
 func objectIdletimeCommand(c *Ctx) {
-	if c.LookupRead(c.Args[2]) == nil {
+	e := c.LookupRead(c.Args[2])
+	if e == nil {
 		c.Null()
 		return
 	}
@@ -826,13 +833,14 @@ func objectIdletimeCommand(c *Ctx) {
 		c.Error(errIdleNotTracked)
 		return
 	}
-	c.Int(0)
+	c.Int(idleMs(e.meta&entryLRUMask, c.Now) / 1000)
 }
 
-// objectFreqCommand: duva keeps no access frequency, so under an LFU policy it
-// answers 0.
+// objectFreqCommand: the key's logarithmic access counter after decay (Redis's
+// LFUDecrAndReturn).
 func objectFreqCommand(c *Ctx) {
-	if c.LookupRead(c.Args[2]) == nil {
+	e := c.LookupRead(c.Args[2])
+	if e == nil {
 		c.Null()
 		return
 	}
@@ -840,7 +848,7 @@ func objectFreqCommand(c *Ctx) {
 		c.Error(errFreqNotTracked)
 		return
 	}
-	c.Int(0)
+	c.Int(int64(lfuDecr(e.meta&entryLRUMask, c.e.memPolicy(), c.Now)))
 }
 
 var objectHelp = []string{
@@ -862,22 +870,14 @@ var objectHelp = []string{
 }
 
 func objectHelpCommand(c *Ctx) {
-	c.Array(len(objectHelp))
-	for _, l := range objectHelp {
-		c.Simple(l)
-	}
+	c.Lines(objectHelp)
 }
 
 // ---- MEMORY USAGE ----
 
-// MEMORY USAGE's estimate: a key costs its Entry struct, the bucket slot that
-// points to it, its key bytes and the capacity of its value, plus a slot in the
-// volatile set when it has a TTL, plus what the value of a collection reports.
-const (
-	entryStructSize = int64(unsafe.Sizeof(Entry{}))
-	entryPtrSize    = int64(unsafe.Sizeof((*Entry)(nil)))
-)
-
+// MEMORY USAGE: what the key costs its table (Entry.memUsage: record, bucket slot,
+// key and value bytes at their size class, TTL slot) plus what the value of a
+// collection reports.
 func memoryUsageCommand(c *Ctx) {
 	samples := int64(5) // Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES
 	for j := 3; j < len(c.Args); j++ {
@@ -908,11 +908,8 @@ func memoryUsageCommand(c *Ctx) {
 		c.Null()
 		return
 	}
-	usage := entryStructSize + entryPtrSize + int64(len(e.Key)) + int64(cap(e.Str))
-	if e.Expire != 0 {
-		usage += entryPtrSize
-	}
-	if m, ok := e.Obj.(objMemSizer); ok {
+	usage := e.memUsage()
+	if m, ok := e.Obj().(objMemSizer); ok {
 		s := samples
 		if s > math.MaxInt32 {
 			s = math.MaxInt32

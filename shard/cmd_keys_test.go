@@ -249,7 +249,7 @@ func TestMultiKeyAcrossShards(t *testing.T) {
 	env.do("SET", a, "v")
 	env.do("COPY", a, b, "DB", "3")
 	env.do("SELECT", "3")
-	if e := owner(b); e == nil || string(e.Str) != "v" {
+	if e := owner(b); e == nil || string(e.Str()) != "v" {
 		t.Errorf("COPY to db 3: %+v", e)
 	}
 	env.do("SELECT", "0")

@@ -159,11 +159,11 @@ func lstAtoi(s []byte) int {
 // lstOf returns e's list. A list entry without a value (made by tests that
 // build keys directly) is given an empty one.
 func lstOf(e *Entry) *lstList {
-	if l, ok := e.Obj.(*lstList); ok {
+	if l, ok := e.Obj().(*lstList); ok {
 		return l
 	}
 	l := newLstList()
-	e.Obj = l
+	e.SetObj(l)
 	return l
 }
 

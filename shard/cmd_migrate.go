@@ -116,7 +116,6 @@ func restoreCommand(c *Ctx) {
 			return
 		}
 	}
-	// (duva keeps no LRU/LFU data yet: IDLETIME and FREQ are checked, then ignored.)
 	if !replace && c.Lookup(key) != nil {
 		c.Error(errBusyKey)
 		return
@@ -171,6 +170,9 @@ func restoreCommand(c *Ctx) {
 		c.Error(errBadFormat)
 		return
 	}
+	if en := c.dict(key).Get(key); en != nil {
+		setIdle(en, c.e.memPolicy(), c.Now, idle, freq) // IDLETIME / FREQ
+	}
 	if ttl != 0 {
 		if en := c.Lookup(key); en != nil {
 			c.SetExpire(key, en, ttl)
@@ -194,7 +196,7 @@ func (c *Ctx) restoreValue(key []byte, v *rdb.Value) bool {
 	if v.Kind == rdb.KindString {
 		en := c.Create(key)
 		en.Type = TypeString
-		en.Str = append(make([]byte, 0, len(v.Str)), v.Str...)
+		en.SetStr(v.Str)
 		return true
 	}
 	args, _, ok := valueCommand(make([][]byte, 0, 2+len(v.Elems)*2), nil, key, v)
@@ -329,8 +331,8 @@ func migrateCommand(c *Ctx) {
 		var payload, num []byte
 		for _, f := range found {
 			ttl := int64(0)
-			if f.en.Expire != 0 {
-				if ttl = f.en.Expire - c.Now; ttl < 0 {
+			if f.en.Expire() != 0 {
+				if ttl = f.en.Expire() - c.Now; ttl < 0 {
 					continue
 				}
 				ttl = max(ttl, 1)

@@ -429,13 +429,15 @@ func infoCommand(c *Ctx) {
 		w("clients_in_timeout_table", 0)
 	})
 	section("Memory", func(w func(string, any)) {
-		used := heapBytes()
-		rss := rssBytes()
-		peak := e.notePeak(used)
-		maxmem, _ := strconv.ParseInt(e.Config.Get("maxmemory")[0][1], 10, 64)
-		// The Go runtime is duva's allocator: "allocator_*" report the heap's
-		// live bytes, the heap in use and the memory obtained from the OS.
-		inuse, sys := heapInUse()
+		// used_memory is what duva accounts for (memory at start plus every
+		// keyspace table's bytes, see evict.go); the Go runtime is the
+		// allocator: "allocator_*" report its heap objects, the heap spans in
+		// use and all the memory it holds.
+		m := e.memOverview()
+		used, rss, peak := m.used, m.rss, m.peak
+		inuse, sys := m.heapActive, m.heapResident
+		p := e.memPolicy()
+		maxmem := p.max
 		w("used_memory", used)
 		w("used_memory_human", humanBytes(used))
 		w("used_memory_rss", rss)
@@ -443,11 +445,11 @@ func infoCommand(c *Ctx) {
 		w("used_memory_peak", peak)
 		w("used_memory_peak_human", humanBytes(peak))
 		w("used_memory_peak_perc", fmt.Sprintf("%.2f%%", float64(used)*100/float64(max64(peak, 1))))
-		w("used_memory_overhead", 0)
-		w("used_memory_startup", 0)
-		w("used_memory_dataset", used)
-		w("used_memory_dataset_perc", "100.00%")
-		w("allocator_allocated", used)
+		w("used_memory_overhead", m.startup)
+		w("used_memory_startup", m.startup)
+		w("used_memory_dataset", m.dataset)
+		w("used_memory_dataset_perc", fmt.Sprintf("%.2f%%", float64(m.dataset)*100/float64(max64(used-m.startup, 1))))
+		w("allocator_allocated", m.heapAllocated)
 		w("allocator_active", inuse)
 		w("allocator_resident", sys)
 		w("total_system_memory", totalSystemMemory())
@@ -468,8 +470,8 @@ func infoCommand(c *Ctx) {
 		w("maxmemory", maxmem)
 		w("maxmemory_human", humanBytes(maxmem))
 		w("maxmemory_policy", e.Config.Get("maxmemory-policy")[0][1])
-		w("allocator_frag_ratio", fmt.Sprintf("%.2f", float64(inuse)/float64(max64(used, 1))))
-		w("allocator_frag_bytes", inuse-used)
+		w("allocator_frag_ratio", fmt.Sprintf("%.2f", ratio(inuse, m.heapAllocated)))
+		w("allocator_frag_bytes", inuse-m.heapAllocated)
 		w("allocator_rss_ratio", fmt.Sprintf("%.2f", float64(rss)/float64(max64(inuse, 1))))
 		w("allocator_rss_bytes", rss-inuse)
 		w("rss_overhead_ratio", "1.00")
@@ -483,7 +485,7 @@ func infoCommand(c *Ctx) {
 		w("mem_clients_normal", 0)
 		w("mem_cluster_links", 0)
 		w("mem_aof_buffer", 0)
-		w("mem_allocator", "go-"+runtime.Version())
+		w("mem_allocator", goAllocator())
 		w("active_defrag_running", 0)
 		w("lazyfree_pending_objects", 0)
 		w("lazyfreed_objects", 0)
@@ -530,7 +532,7 @@ func infoCommand(c *Ctx) {
 		w("expired_stale_perc", "0.00")
 		w("expired_time_cap_reached_count", 0)
 		w("expire_cycle_cpu_milliseconds", e.expireCycleMs())
-		w("evicted_keys", 0)
+		w("evicted_keys", e.evictedKeys.Load())
 		w("evicted_clients", 0)
 		w("total_eviction_exceeded_time", 0)
 		w("current_eviction_exceeded_time", 0)
@@ -655,6 +657,9 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.2fT", f/1024/1024/1024/1024)
 }
+
+// goAllocator names the allocator as INFO's mem_allocator does.
+func goAllocator() string { return "go-" + runtime.Version() }
 
 // heapBytes is the heap's object bytes (live, plus dead ones the GC has not
 // swept yet), read without stopping the world.

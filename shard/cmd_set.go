@@ -155,7 +155,8 @@ func stStore(c *Ctx, dst []byte, res Object) {
 		return
 	}
 	if e := c.Lookup(dst); e != nil {
-		e.Type, e.Obj, e.Str, e.Enc = TypeSet, res, nil, EncAuto
+		e.Type, e.Enc = TypeSet, EncAuto
+		e.SetObj(res)
 		c.SetExpire(dst, e, 0)
 		c.Dirty(1)
 	} else {
@@ -213,7 +214,7 @@ func saddCommand(c *Ctx) {
 		// 5 members is otherwise left mid-rehash, holding both.
 		h.d.RehashStep(stRehashMoves)
 	}
-	e.Obj = o
+	e.SetObj(o)
 	c.Dirty(added + n)
 	c.Int(int64(n))
 }
@@ -242,7 +243,7 @@ func sremCommand(c *Ctx) {
 			}
 		}
 	}
-	e.Obj = o
+	e.SetObj(o)
 	c.Dirty(n)
 	c.DeleteIfEmpty(key, e)
 	c.Int(int64(n))
@@ -330,7 +331,7 @@ func spopCommand(c *Ctx) {
 	if c.propagating() {
 		c.Rewrite(bSREM, key, m.appendTo(nil))
 	}
-	e.Obj = stRemoveMember(o, m)
+	e.SetObj(stRemoveMember(o, m))
 	c.Dirty(1)
 	c.DeleteIfEmpty(key, e)
 }
@@ -380,7 +381,7 @@ func stSpopCount(c *Ctx) {
 			o = stRemoveMember(o, m)
 		}
 		c.rewriteKeyed(bSREM, key, rem)
-		e.Obj = o
+		e.SetObj(o)
 		c.Dirty(n)
 		return
 	}
@@ -415,7 +416,7 @@ func stSpopCount(c *Ctx) {
 		}
 	}
 	c.rewriteKeyed(bSREM, key, rem)
-	e.Obj = ns
+	e.SetObj(ns)
 	c.Dirty(n)
 }
 
@@ -533,7 +534,7 @@ func smoveCommand(c *Ctx) {
 		return
 	}
 	o, removed := stRemove(stObj(src), member)
-	src.Obj = o
+	src.SetObj(o)
 	if !removed {
 		c.Int(0)
 		return
@@ -542,10 +543,12 @@ func smoveCommand(c *Ctx) {
 	c.DeleteIfEmpty(srcKey, src)
 	if dst == nil {
 		dst = c.CreateObject(dstKey, TypeSet, stCreate(member)) // counts the add
-		dst.Obj, _ = stAdd(dst.Obj.(Object), member, stMaxInts(c.Limits()))
+		o, _ := stAdd(dst.Obj().(Object), member, stMaxInts(c.Limits()))
+		dst.SetObj(o)
 	} else {
-		var added bool
-		if dst.Obj, added = stAdd(stObj(dst), member, stMaxInts(c.Limits())); added {
+		o, added := stAdd(stObj(dst), member, stMaxInts(c.Limits()))
+		dst.SetObj(o)
+		if added {
 			c.Dirty(1)
 		}
 	}
@@ -821,7 +824,7 @@ func sscanCommand(c *Ctx) {
 		return
 	}
 	found := make([]string, 0, min(count, 1024))
-	collect := func(e *Entry) { found = append(found, e.Key) }
+	collect := func(e *Entry) { found = append(found, e.Key()) }
 	for budget := count * 10; ; {
 		cursor = h.d.Scan(cursor, collect)
 		budget--

@@ -76,33 +76,19 @@ const (
 
 // ---- storing values ----
 
-// storeBytes returns v copied into dst's memory when dst has room and is not
-// much larger than v (then nothing is allocated), or into a new exact-size slice.
-func storeBytes(dst, v []byte) []byte {
-	if c := cap(dst); c >= len(v) && c <= 2*len(v)+64 {
-		return append(dst[:0], v...)
-	}
-	return append(make([]byte, 0, len(v)), v...)
-}
-
 // setString makes key hold the string v. e is key's live entry (from Lookup) or
 // nil. The TTL is cleared unless keepTTL. Counts one change for the dirty counter.
 func setString(c *Ctx, key []byte, e *Entry, v []byte, keepTTL bool) *Entry {
 	if e == nil {
-		e = c.Create(key) // counts the change
+		e = c.CreateString(key, v) // counts the change
 		e.Type = TypeString
-		e.Str = append(make([]byte, 0, len(v)), v...)
 		return e
 	}
 	c.Dirty(1)
 	e.Enc = EncAuto
-	if e.Type != TypeString {
-		e.Type = TypeString
-		e.Obj = nil
-		e.Str = nil
-	}
-	e.Str = storeBytes(e.Str, v)
-	if !keepTTL && e.Expire != 0 {
+	e.Type = TypeString
+	e.SetStr(v) // drops a collection value; reuses the blob when v fits
+	if !keepTTL && e.Expire() != 0 {
 		c.SetExpire(key, e, 0)
 	}
 	return e
@@ -226,7 +212,7 @@ func getCommand(c *Ctx) {
 	case e.Type != TypeString:
 		c.WrongType()
 	default:
-		c.Bulk(e.Str)
+		c.Bulk(e.Str())
 	}
 }
 
@@ -241,7 +227,7 @@ func replyOldValue(c *Ctx, key []byte) (*Entry, bool) {
 		c.WrongType()
 		return nil, false
 	default:
-		c.Bulk(e.Str)
+		c.Bulk(e.Str())
 	}
 	return e, true
 }
@@ -334,7 +320,7 @@ func getexCommand(c *Ctx) {
 			return
 		}
 	}
-	c.Bulk(e.Str)
+	c.Bulk(e.Str())
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && when <= c.Now:
 		c.Remove(key) // an absolute time already passed: the key goes now
@@ -343,7 +329,7 @@ func getexCommand(c *Ctx) {
 		c.SetExpire(key, e, when)
 		c.Dirty(1)
 		c.rewriteExpireAt(key, when)
-	case flags&setPersist != 0 && e.Expire != 0:
+	case flags&setPersist != 0 && e.Expire() != 0:
 		c.SetExpire(key, e, 0)
 		c.Dirty(1)
 	}
@@ -360,7 +346,7 @@ func getdelCommand(c *Ctx) {
 		c.WrongType()
 		return
 	}
-	c.Bulk(e.Str)
+	c.Bulk(e.Str())
 	c.Remove(key)
 }
 
@@ -408,7 +394,7 @@ func mgetCommand(c *Ctx) {
 	c.Array(len(c.Args) - 1)
 	for _, key := range c.Args[1:] {
 		if e := c.LookupRead(key); e != nil && e.Type == TypeString {
-			c.Bulk(e.Str)
+			c.Bulk(e.Str())
 		} else {
 			c.Null()
 		}
@@ -420,20 +406,21 @@ func appendCommand(c *Ctx) {
 	e := c.Lookup(key)
 	if e == nil {
 		e = setString(c, key, nil, v, false)
-		c.Int(int64(len(e.Str)))
+		c.Int(int64(len(e.Str())))
 		return
 	}
 	if e.Type != TypeString {
 		c.WrongType()
 		return
 	}
-	if !stringLenOK(c, int64(len(e.Str)), int64(len(v))) {
+	if !stringLenOK(c, int64(len(e.Str())), int64(len(v))) {
 		return
 	}
-	e.Str = append(e.Str, v...)
+	old := len(e.Str())
+	copy(e.Resize(old + len(v))[old:], v)
 	e.Enc = EncRaw
 	c.Dirty(1)
-	c.Int(int64(len(e.Str)))
+	c.Int(int64(len(e.Str())))
 }
 
 func strlenCommand(c *Ctx) {
@@ -444,7 +431,7 @@ func strlenCommand(c *Ctx) {
 	case e.Type != TypeString:
 		c.WrongType()
 	default:
-		c.Int(int64(len(e.Str)))
+		c.Int(int64(len(e.Str())))
 	}
 }
 
@@ -464,7 +451,7 @@ func getrangeCommand(c *Ctx) {
 		c.WrongType()
 		return
 	}
-	n := int64(len(e.Str))
+	n := int64(len(e.Str()))
 	if start < 0 && end < 0 && start > end {
 		c.Bulk(nil)
 		return
@@ -488,7 +475,7 @@ func getrangeCommand(c *Ctx) {
 		c.Bulk(nil)
 		return
 	}
-	c.Bulk(e.Str[start : end+1])
+	c.Bulk(e.Str()[start : end+1])
 }
 
 func setrangeCommand(c *Ctx) {
@@ -514,9 +501,8 @@ func setrangeCommand(c *Ctx) {
 		e = c.Create(key)
 		e.Type = TypeString
 		e.Enc = EncRaw
-		e.Str = make([]byte, offset+int64(len(v)))
-		copy(e.Str[offset:], v)
-		c.Int(int64(len(e.Str)))
+		copy(e.Resize(int(offset) + len(v))[offset:], v)
+		c.Int(int64(len(e.Str())))
 		return
 	}
 	if e.Type != TypeString {
@@ -524,20 +510,20 @@ func setrangeCommand(c *Ctx) {
 		return
 	}
 	if len(v) == 0 {
-		c.Int(int64(len(e.Str)))
+		c.Int(int64(len(e.Str())))
 		return
 	}
 	if !stringLenOK(c, offset, int64(len(v))) {
 		return
 	}
-	if end := int(offset) + len(v); end > len(e.Str) {
-		// Grow with zeros: bytes past len may hold an older, longer value.
-		e.Str = append(e.Str, make([]byte, end-len(e.Str))...)
+	b := e.Str() // written in place: the snapshot has the old value (lookupIn)
+	if end := int(offset) + len(v); end > len(b) {
+		b = e.Resize(end) // zero-filled
 	}
-	copy(e.Str[offset:], v)
+	copy(b[offset:], v)
 	e.Enc = EncRaw
 	c.Dirty(1)
-	c.Int(int64(len(e.Str)))
+	c.Int(int64(len(e.Str())))
 }
 
 func incrCommand(c *Ctx) { incrDecr(c, 1) }
@@ -576,7 +562,7 @@ func incrDecr(c *Ctx, by int64) {
 			return
 		}
 		var ok bool
-		if v, ok = parseInt(e.Str); !ok {
+		if v, ok = parseInt(e.Str()); !ok {
 			c.NotInteger()
 			return
 		}
@@ -590,7 +576,8 @@ func incrDecr(c *Ctx, by int64) {
 		var buf [20]byte
 		setString(c, key, nil, strconv.AppendInt(buf[:0], v, 10), false)
 	} else {
-		e.Str = strconv.AppendInt(e.Str[:0], v, 10) // in place: an int64 needs at most 20 bytes
+		var buf [20]byte
+		e.SetStr(strconv.AppendInt(buf[:0], v, 10)) // in place: the blob is reused when it fits
 		e.Enc = EncAuto
 		c.Dirty(1)
 	}
@@ -734,7 +721,7 @@ func incrbyfloatCommand(c *Ctx) {
 	curInf := 0
 	if e != nil {
 		var ok bool
-		if curInf, ok = parseLongDouble(e.Str, &cur); !ok {
+		if curInf, ok = parseLongDouble(e.Str(), &cur); !ok {
 			c.Error(ErrNotFloat)
 			return
 		}
@@ -763,10 +750,10 @@ func incrbyfloatCommand(c *Ctx) {
 	if e == nil {
 		e = setString(c, key, nil, text, false)
 	} else {
-		e.Str = storeBytes(e.Str, text)
+		e.SetStr(text)
 		c.Dirty(1)
 	}
 	e.Enc = EncNoInt
-	c.Bulk(e.Str)
-	c.Rewrite(bSET, key, e.Str, bKEEPTTL)
+	c.Bulk(e.Str())
+	c.Rewrite(bSET, key, e.Str(), bKEEPTTL)
 }

@@ -217,10 +217,10 @@ func zsLookup(c *Ctx, key []byte, read bool) (*Entry, *zsObj, bool) {
 
 // zsObjOf is the sorted set of a TypeZSet entry.
 func zsObjOf(e *Entry) *zsObj {
-	o, _ := e.Obj.(*zsObj)
+	o, _ := e.Obj().(*zsObj)
 	if o == nil { // a bare TypeZSet entry (tests create those): an empty set
 		o = zsNewListpack()
-		e.Obj = o
+		e.SetObj(o)
 	}
 	return o
 }
@@ -1599,7 +1599,7 @@ func zscanCommand(c *Ctx) {
 		}
 		items = make([]item, 0, len(found))
 		for _, f := range found {
-			items = append(items, item{zsBytes(f.Key), f.Obj.(*zsNode).score})
+			items = append(items, item{zsBytes(f.Key()), f.Obj().(*zsNode).score})
 		}
 	} else {
 		items = make([]item, 0, o.n)

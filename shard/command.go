@@ -71,6 +71,7 @@ type Command struct {
 	Keys func(args [][]byte, dst []int) []int
 
 	id        int
+	noTouch   bool // its key lookups leave LRU/LFU data alone (Redis's LOOKUP_NOTOUCH)
 	parent    *Command
 	infoFlags []string // COMMAND INFO flags from redisMeta; nil = derived from Flags
 }
@@ -81,6 +82,13 @@ var (
 )
 
 // register adds commands to the table. A duplicate name is a programming error.
+// noTouchCommands look keys up without counting an access for LRU/LFU (Redis 7.0
+// passes LOOKUP_NOTOUCH for these).
+var noTouchCommands = map[string]bool{
+	"object|encoding": true, "object|freq": true, "object|idletime": true, "object|refcount": true,
+	"type": true, "exists": true, "ttl": true, "pttl": true, "expiretime": true, "pexpiretime": true,
+}
+
 func register(cmds ...*Command) {
 	for _, c := range cmds {
 		if _, dup := commandTable[c.Name]; dup {
@@ -92,6 +100,7 @@ func register(cmds ...*Command) {
 		if c.Route == RouteKeys && c.FirstKey == 0 && c.Keys == nil {
 			c.Route = RouteLocal
 		}
+		c.noTouch = noTouchCommands[c.Name]
 		c.id = len(commandList)
 		commandList = append(commandList, c)
 		commandTable[c.Name] = c
@@ -104,6 +113,7 @@ func register(cmds ...*Command) {
 			if sub.Route == RouteKeys && sub.FirstKey == 0 {
 				sub.Route = RouteLocal
 			}
+			sub.noTouch = noTouchCommands[sub.Name]
 			sub.id = len(commandList)
 			commandList = append(commandList, sub)
 		}

@@ -28,6 +28,10 @@ type Ctx struct {
 	rerun        bool
 	ready        []readyKey // keys created during this command that clients wait for
 
+	// touched: entries write commands looked up or created, whose collection
+	// size is accounted after the command (evict.go accountTouched)
+	touched []*Entry
+
 	// persistence (persist.go)
 	dirty   int64  // changes made by this command (rdb_changes_since_last_save)
 	prop    []byte // Rewrite: what the AOF records instead of the command
@@ -55,12 +59,26 @@ func (w *Worker) run(cl *Client, cmd *Command, args [][]byte, out []byte, need [
 	cl.lastCmd.Store(int32(cmd.id)) // before Exec: CLIENT INFO shows itself, as in Redis
 	start := w.clock.start()
 	c.Now = w.clock.wallMs(start)
+	if cmd.Flags&FlagWrite != 0 && !cl.loader { // (a load is never refused nor evicted, as in Redis)
+		if p := w.e.memPolicy(); p.max > 0 && !w.freeMemory(p, need, c.Now) && cmd.Flags&FlagDenyOOM != 0 {
+			w.lastBlocked = false
+			c.Client, c.Cmd, c.Args, c.Out = nil, nil, nil, nil
+			cmd.rejected(w)
+			return w.reject(cl, codec.AppendError(out, ErrOOM), len(out))
+		}
+	}
 	cmd.Exec(c)
 	dur := w.clock.end(start)
+	if len(c.touched) > 0 {
+		c.accountTouched()
+	}
 	if c.dirty > 0 {
 		w.e.stats.dirty.Add(c.dirty)
 		c.propagate(c.db, args)
 		c.dirty = 0
+		for _, i := range need {
+			w.e.shards[i].memDirty = true
+		}
 	}
 	if c.propSet {
 		c.prop, c.propSet = c.prop[:0], false
@@ -168,14 +186,24 @@ func (c *Ctx) lookupIn(s *Shard, db int, key []byte) *Entry {
 	if e == nil {
 		return nil
 	}
-	if e.Expire != 0 && e.Expire <= c.Now && (c.Client == nil || !c.Client.loader) {
+	if e.Expire() != 0 && e.Expire() <= c.Now && (c.Client == nil || !c.Client.loader) {
 		// (Nothing expires while loading: a replayed command must find the
 		// keys the original found, as Redis's keyIsExpired does.)
 		c.expire(s, db, d, key)
 		return nil
 	}
-	if s.snap != nil && e.snap != s.snap.sn.epoch && c.Cmd != nil && c.Cmd.Flags&FlagWrite != 0 {
-		s.snap.preserve(d, e)
+	if c.Cmd != nil {
+		if c.Cmd.Flags&FlagWrite != 0 {
+			if s.snap != nil && e.snap != s.snap.sn.epoch {
+				s.snap.preserve(d, e)
+			}
+			if e.meta&entryHasObj != 0 {
+				c.touched = append(c.touched, e)
+			}
+		}
+		if !c.Cmd.noTouch {
+			s.touch(e, c.e.memPolicy(), c.Now)
+		}
 	}
 	return e
 }
@@ -193,9 +221,14 @@ func (c *Ctx) LookupRead(key []byte) *Entry {
 }
 
 // Create adds key, which the caller found absent with Lookup.
-func (c *Ctx) Create(key []byte) *Entry {
+func (c *Ctx) Create(key []byte) *Entry { return c.CreateString(key, nil) }
+
+// CreateString adds key, absent (Lookup found nothing), holding the string val.
+func (c *Ctx) CreateString(key, val []byte) *Entry {
 	c.dirty++
-	return c.dict(key).Insert(key)
+	e := c.dict(key).InsertStr(key, val)
+	e.meta |= newKeyMeta(c.e.memPolicy(), c.Now)
+	return e
 }
 
 // Remove deletes key if present (expired or not); reports whether it was live.
@@ -210,7 +243,7 @@ func (c *Ctx) Remove(key []byte) bool {
 
 // SetExpire sets (at > 0) or clears (at == 0) the TTL of entry e of key.
 func (c *Ctx) SetExpire(key []byte, e *Entry, at int64) {
-	if e.Expire != at {
+	if e.Expire() != at {
 		c.dict(key).SetExpire(e, at)
 	}
 }
@@ -223,16 +256,24 @@ func (c *Ctx) Engine() *Engine { return c.e }
 
 // Reply helpers append to c.Out.
 
-func (c *Ctx) OK()                     { c.Out = codec.AppendOK(c.Out) }
-func (c *Ctx) Simple(s string)         { c.Out = codec.AppendSimple(c.Out, s) }
-func (c *Ctx) Error(msg string)        { c.Out = codec.AppendError(c.Out, msg) }
-func (c *Ctx) Int(n int64)             { c.Out = codec.AppendInt(c.Out, n) }
-func (c *Ctx) Bulk(b []byte)           { c.Out = codec.AppendBulk(c.Out, b) }
-func (c *Ctx) BulkString(s string)     { c.Out = codec.AppendBulkString(c.Out, s) }
-func (c *Ctx) BulkInt(n int64)         { c.Out = codec.AppendBulkInt(c.Out, n) }
-func (c *Ctx) Null()                   { c.Out = codec.AppendNull(c.Out, c.proto) }
-func (c *Ctx) NullArray()              { c.Out = codec.AppendNullArray(c.Out, c.proto) }
-func (c *Ctx) Array(n int)             { c.Out = codec.AppendArrayHeader(c.Out, n) }
+func (c *Ctx) OK()                 { c.Out = codec.AppendOK(c.Out) }
+func (c *Ctx) Simple(s string)     { c.Out = codec.AppendSimple(c.Out, s) }
+func (c *Ctx) Error(msg string)    { c.Out = codec.AppendError(c.Out, msg) }
+func (c *Ctx) Int(n int64)         { c.Out = codec.AppendInt(c.Out, n) }
+func (c *Ctx) Bulk(b []byte)       { c.Out = codec.AppendBulk(c.Out, b) }
+func (c *Ctx) BulkString(s string) { c.Out = codec.AppendBulkString(c.Out, s) }
+func (c *Ctx) BulkInt(n int64)     { c.Out = codec.AppendBulkInt(c.Out, n) }
+func (c *Ctx) Null()               { c.Out = codec.AppendNull(c.Out, c.proto) }
+func (c *Ctx) NullArray()          { c.Out = codec.AppendNullArray(c.Out, c.proto) }
+func (c *Ctx) Array(n int)         { c.Out = codec.AppendArrayHeader(c.Out, n) }
+
+// Lines replies with an array of status lines (the HELP subcommands).
+func (c *Ctx) Lines(lines []string) {
+	c.Array(len(lines))
+	for _, l := range lines {
+		c.Simple(l)
+	}
+}
 func (c *Ctx) Map(n int)               { c.Out = codec.AppendMapHeader(c.Out, c.proto, n) }
 func (c *Ctx) Set(n int)               { c.Out = codec.AppendSetHeader(c.Out, c.proto, n) }
 func (c *Ctx) Double(f float64)        { c.Out = codec.AppendDouble(c.Out, c.proto, f) }

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"unsafe"
@@ -12,10 +13,11 @@ const (
 	dictEmptyVisits  = 10 // empty buckets one rehash move may skip (Redis: 10*n)
 	dictOverloadStep = 64 // bucket moves per write while the target table is over-full
 	dictRandomTries  = 256
+	dictChainMin     = 4 // smallest chain-length bound RandomEntry assumes
 
-	// Bucket arrays are split into pages of 4096 buckets (32 KiB), allocated on first write.
+	// Bucket arrays are split into pages of 4096 buckets (16 KiB), allocated on first write.
 	// Starting a resize therefore allocates only the page directory (6 KiB per 1M buckets),
-	// never one huge zeroed array: a flat 2^24-bucket array is 128 MiB, whose allocation and
+	// never one huge zeroed array: a flat 2^24-bucket array is 64 MiB, whose allocation and
 	// zeroing alone would stall the shard for many milliseconds. A side benefit: old-table
 	// pages are released as soon as the rehash has emptied them.
 	dictPageShift = 12
@@ -23,9 +25,9 @@ const (
 	dictPageMask  = dictPageSize - 1
 )
 
-// dictTable is one power-of-two array of bucket chains, stored as pages.
+// dictTable is one power-of-two array of bucket chains, stored as pages of record indices.
 type dictTable struct {
-	pages [][]*Entry // bucket i is pages[i>>dictPageShift][i&dictPageMask]; a nil page is all empty
+	pages [][]uint32 // bucket i is pages[i>>dictPageShift][i&dictPageMask]; a nil page is all empty
 	size  uint64     // number of buckets, a power of two; 0 = no table yet
 	mask  uint64     // size-1
 	used  int        // entries chained in this table
@@ -33,32 +35,66 @@ type dictTable struct {
 
 func newDictTable(size uint64) dictTable {
 	return dictTable{
-		pages: make([][]*Entry, (size+dictPageMask)>>dictPageShift),
+		pages: make([][]uint32, (size+dictPageMask)>>dictPageShift),
 		size:  size,
 		mask:  size - 1,
 	}
 }
 
-// head returns the first entry of bucket i.
-func (t *dictTable) head(i uint64) *Entry {
+// head returns the first record index of bucket i.
+func (t *dictTable) head(i uint64) uint32 {
 	if p := t.pages[i>>dictPageShift]; p != nil {
 		return p[i&dictPageMask]
 	}
-	return nil
+	return 0
 }
 
-// slot returns the head pointer of bucket i for writing, allocating its page if needed.
-func (t *dictTable) slot(i uint64) **Entry {
+// slot returns the head of bucket i for writing, allocating its page if needed.
+func (t *dictTable) slot(i uint64) *uint32 {
 	p := t.pages[i>>dictPageShift]
 	if p == nil {
-		p = make([]*Entry, min(t.size, dictPageSize))
+		p = make([]uint32, min(t.size, dictPageSize))
 		t.pages[i>>dictPageShift] = p
 	}
 	return &p[i&dictPageMask]
 }
 
-// Dict is the keyspace hash table of one database: a chained hash table of *Entry with two
-// bucket arrays for incremental rehash, after the design of Redis's dict.c.
+// entrySlab is a block of entry records. Its only pointer is the owning Dict (so the GC scans
+// one word of it); an *Entry finds it from its own position (Entry.self).
+type entrySlab struct {
+	d    *Dict
+	base uint32 // index of recs[0]
+	recs [dictSlabSize]Entry
+}
+
+const (
+	dictSlabShift = 12
+	dictSlabSize  = 1 << dictSlabShift
+	dictSlabMask  = dictSlabSize - 1
+	// Bytes a live key costs in the table besides its blob: the record and its share of a
+	// bucket array at load factor 1.
+	dictRecordBytes = int64(unsafe.Sizeof(Entry{}))
+)
+
+// Dict is the keyspace hash table of one database (and the big encoding of hashes, sets and
+// sorted sets): a chained hash table with two bucket arrays for incremental rehash, after the
+// design of Redis's dict.c, laid out so the Go garbage collector does not see its keys.
+//
+// Layout (what the GC sees is a handful of objects per table, not one per key):
+//   - Entries are fixed 32-byte records without pointers in slabs of dictSlabSize
+//     (entrySlab); an entry is named by its record index (1-based; 0 is "none"), chains
+//     link indices, and bucket arrays hold indices. A freed record is reused by the next
+//     Insert.
+//   - Key and string value bytes are one blob in the Dict's arena (arena.go).
+//   - Values that must be Go objects (collections) sit in objs, the only per-key pointers.
+//   - The TTL of a key is in its slot of the volatile set (16 bytes, keys with a TTL only).
+//
+// The *Entry pointers handed out point into a slab (records never move), and the Entry
+// methods find their Dict through the slab header. Views returned by Entry.Key and
+// Entry.Str point into the arena: they stay valid until the blob is freed and reused, so
+// keep copies of bytes that must outlive the command. Keyspace tables (deferFree) keep
+// freed records and blobs out of reuse until Reclaim, which the shard calls after each
+// command: within a command, a deleted entry and its views stay readable.
 //
 // Ownership: a Dict and every Entry in it belong to the shard that holds it. Only the
 // goroutine currently holding the shard may call any method or touch any Entry; there is no
@@ -72,8 +108,8 @@ func (t *dictTable) slot(i uint64) **Entry {
 //   - When not rehashing (rehashIdx == -1) only ht[0] is in use and ht[1] is empty. While
 //     rehashing, ht[0] is the old table and ht[1] the new one; every ht[0] bucket below
 //     rehashIdx is empty, new keys always go to ht[1], and lookups probe both tables.
-//   - An Entry's vidx is its position in the volatile set when Expire != 0, and -1 when
-//     Expire == 0. SetExpire maintains this; callers must not write Expire directly.
+//   - An Entry's vidx is its position in the volatile set when it has a TTL, and -1 when it
+//     has none. SetExpire maintains this.
 //
 // Resizing: a resize starts when Len() >= buckets (grow; load factor 1) or Len() < buckets/8
 // (shrink; never below 4 buckets); the new size is the smallest power of two > Len(). Starting
@@ -110,13 +146,34 @@ type Dict struct {
 	// slotKeys counts the keys per cluster hash slot: set on database 0's
 	// tables in cluster mode only (cluster.go), nil everywhere else.
 	slotKeys *[SlotCount]uint32
+
+	chainMax uint8 // longest chain RandomEntry has seen
+
+	slabs    []*entrySlab
+	nrec     uint32   // records ever used: indices 1..nrec-1 exist (0 is reserved)
+	freeRecs []uint32 // records free for reuse
+	arena    arena
+	objs     []any    // collection values, by Entry.aux when the entry has one
+	freeObjs []uint32 // free objs slots
+	objBytes int64    // sum of objMem over objs (collections' own accounting)
+	objMem   []int64  // bytes last accounted for objs[i] (Dict.AccountObj)
+
+	// deferFree: deleted records and blobs wait in pending until Reclaim (keyspace tables).
+	deferFree    bool
+	pending      []uint32 // deleted records
+	pendingBlobs []uint64 // replaced blobs, ref<<32|offset
+	pendingBytes int64    // blob bytes in pending and pendingBlobs (no longer in use)
+	due          *bool    // set when something becomes pending (the shard's reclaimDue)
 }
 
 // NewDict returns an empty Dict with its own random hash seed. No bucket array is allocated
 // until the first Insert.
 func NewDict() *Dict {
-	return &Dict{rehashIdx: -1, seed: maphash.MakeSeed()}
+	return &Dict{rehashIdx: -1, seed: maphash.MakeSeed(), nrec: 1}
 }
+
+// rec returns the record with index i (i != 0).
+func (d *Dict) rec(i uint32) *Entry { return &d.slabs[i>>dictSlabShift].recs[i&dictSlabMask] }
 
 // Len returns the number of keys.
 func (d *Dict) Len() int { return d.ht[0].used + d.ht[1].used }
@@ -125,6 +182,16 @@ func (d *Dict) Len() int { return d.ht[0].used + d.ht[1].used }
 func (d *Dict) VolatileLen() int { return d.vol.n }
 
 func (d *Dict) rehashing() bool { return d.rehashIdx >= 0 }
+
+// keyIs reports whether record e holds key.
+func (d *Dict) keyIs(e *Entry, key []byte) bool {
+	b := d.arena.bytes(e.ref, e.off)
+	if k := b[0]; k < 0x80 { // one-byte length: the common case
+		return int(k) == len(key) && string(b[1:1+len(key)]) == string(key)
+	}
+	n, w := binary.Uvarint(b)
+	return int(n) == len(key) && string(b[w:w+len(key)]) == string(key)
+}
 
 // Get returns the entry for key, or nil. It does not allocate (nor retain key).
 func (d *Dict) Get(key []byte) *Entry {
@@ -137,34 +204,47 @@ func (d *Dict) Get(key []byte) *Entry {
 	h := maphash.Bytes(d.seed, key)
 	t := &d.ht[0]
 	if idx := h & t.mask; d.rehashIdx < 0 || idx >= uint64(d.rehashIdx) {
-		for e := t.head(idx); e != nil; e = e.next {
-			if e.Key == string(key) {
+		for i := t.head(idx); i != 0; {
+			e := d.rec(i)
+			if d.keyIs(e, key) {
 				return e
 			}
+			i = e.next
 		}
 	}
 	if d.rehashIdx >= 0 {
 		t = &d.ht[1]
-		for e := t.head(h & t.mask); e != nil; e = e.next {
-			if e.Key == string(key) {
+		for i := t.head(h & t.mask); i != 0; {
+			e := d.rec(i)
+			if d.keyIs(e, key) {
 				return e
 			}
+			i = e.next
 		}
 	}
 	return nil
 }
 
 // Insert adds key, which the caller guarantees is absent (Get returned nil), and returns the
-// new Entry (Expire 0, not volatile, no value). key is copied into Entry.Key, not retained.
-// Allocations: exactly one for keys of up to 72 bytes (Entry and key bytes share one object,
-// see dictKeyedEntry; so retaining e.Key retains the Entry), two for longer keys (Entry, then the
-// string); plus, rarely, a 32 KiB bucket page or a page directory when a resize starts.
-func (d *Dict) Insert(key []byte) *Entry {
+// new Entry: a string with an empty value, no TTL. key is copied, not retained. Use
+// InsertStr when the value is known: it sizes the blob for both at once. In steady
+// state (freed records and blobs to reuse) it allocates nothing; otherwise, rarely, a slab,
+// an arena chunk, a 16 KiB bucket page or a page directory when a resize starts.
+func (d *Dict) Insert(key []byte) *Entry { return d.InsertStr(key, nil) }
+
+// InsertStr is Insert of a key holding the string val (copied).
+func (d *Dict) InsertStr(key, val []byte) *Entry {
 	if d.rehashIdx >= 0 {
 		d.writeStep()
 	}
 	d.growIfNeeded()
-	e := newDictEntry(key)
+	i, e := d.newRecord()
+	ref, off, b := d.arena.alloc(uvarintLen(len(key)) + len(key) + len(val))
+	e.ref, e.off = ref, off
+	n := binary.PutUvarint(b, uint64(len(key)))
+	n += copy(b[n:], key)
+	copy(b[n:], val)
+	e.aux = uint32(len(val))
 	e.snap = d.epoch
 	if d.slotKeys != nil {
 		d.slotKeys[KeySlot(key)]++
@@ -175,14 +255,44 @@ func (d *Dict) Insert(key []byte) *Entry {
 	}
 	s := t.slot(maphash.Bytes(d.seed, key) & t.mask)
 	e.next = *s
-	*s = e
+	*s = i
 	t.used++
 	return e
 }
 
+// newRecord returns a fresh record (a free one, or the next of the last slab), set up as an
+// empty string entry with no TTL and no blob yet.
+func (d *Dict) newRecord() (uint32, *Entry) {
+	var i uint32
+	if n := len(d.freeRecs); n > 0 {
+		i = d.freeRecs[n-1]
+		d.freeRecs = d.freeRecs[:n-1]
+	} else {
+		i = d.nrec
+		if int(i>>dictSlabShift) == len(d.slabs) {
+			d.slabs = append(d.slabs, &entrySlab{d: d, base: i &^ dictSlabMask})
+		}
+		d.nrec++
+	}
+	e := d.rec(i)
+	*e = Entry{vidx: -1, meta: entryLive, self: uint16(i & dictSlabMask)}
+	return i, e
+}
+
+func uvarintLen(n int) int {
+	l := 1
+	for n >= 0x80 {
+		n >>= 7
+		l++
+	}
+	return l
+}
+
 // Delete removes key and returns its Entry, or nil if key is absent. The entry also leaves
-// the volatile set (its Expire field is left as it was). It does not allocate, except a small
-// page directory when the delete starts a shrink.
+// the volatile set (read Expire before). In a keyspace table (deferFree) its record, key,
+// value and object stay readable until Reclaim; in other tables only its record and object
+// stay readable, until the next Insert (the key and value bytes are released at once). It does not allocate, except a small page directory
+// when the delete starts a shrink.
 func (d *Dict) Delete(key []byte) *Entry {
 	if d.Len() == 0 {
 		return nil
@@ -196,20 +306,38 @@ func (d *Dict) Delete(key []byte) *Entry {
 		idx := h & t.mask
 		if ti == 1 || d.rehashIdx < 0 || idx >= uint64(d.rehashIdx) {
 			if p := t.pages[idx>>dictPageShift]; p != nil {
-				for pp := &p[idx&dictPageMask]; *pp != nil; pp = &(*pp).next {
-					if e := *pp; e.Key == string(key) {
-						*pp = e.next
-						e.next = nil
-						t.used--
-						if e.vidx >= 0 {
-							d.vol.remove(e)
-						}
-						if d.slotKeys != nil {
-							d.slotKeys[KeySlot(key)]--
-						}
-						d.shrinkIfNeeded()
-						return e
+				for pp := &p[idx&dictPageMask]; *pp != 0; {
+					i := *pp
+					e := d.rec(i)
+					if !d.keyIs(e, key) {
+						pp = &e.next
+						continue
 					}
+					*pp = e.next
+					e.next = 0
+					t.used--
+					if e.vidx >= 0 {
+						d.vol.remove(d, e)
+					}
+					if d.slotKeys != nil {
+						d.slotKeys[KeySlot(key)]--
+					}
+					e.meta &^= entryLive
+					if e.meta&entryHasObj != 0 { // the object's bytes leave MemUsed now
+						d.objBytes -= d.objMem[e.aux]
+						d.objMem[e.aux] = 0
+					}
+					if d.deferFree {
+						d.pending = append(d.pending, i)
+						d.pendingBytes += int64(d.arena.capOf(e.ref))
+						if d.due != nil {
+							*d.due = true
+						}
+					} else {
+						d.freeRecord(i, e)
+					}
+					d.shrinkIfNeeded()
+					return e
 				}
 			}
 		}
@@ -220,18 +348,60 @@ func (d *Dict) Delete(key []byte) *Entry {
 	return nil
 }
 
+// freeRecord releases a deleted record's blob and object slot and the record itself.
+func (d *Dict) freeRecord(i uint32, e *Entry) {
+	if e.meta&entryHasObj != 0 {
+		// A table that frees at once keeps the object in its slot until the slot is
+		// reused, so the caller of Delete can still read it.
+		d.freeObj(e.aux, !d.deferFree)
+	}
+	d.arena.release(e.ref, e.off)
+	d.freeRecs = append(d.freeRecs, i)
+}
+
+// Reclaim makes the records and blobs deleted since the last call reusable. Keyspace tables
+// defer reuse so that a command can still read what it deleted; the shard calls Reclaim
+// after each command and after each background step that deletes keys.
+func (d *Dict) Reclaim() {
+	for _, i := range d.pending {
+		d.freeRecord(i, d.rec(i))
+	}
+	d.pending = d.pending[:0]
+	for _, b := range d.pendingBlobs {
+		d.arena.release(uint32(b>>32), uint32(b))
+	}
+	d.pendingBlobs = d.pendingBlobs[:0]
+	d.pendingBytes = 0
+	if d.Len() == 0 && d.nrec > 1 && d.pause == 0 {
+		d.Clear() // emptied (say by expiry): give the slabs and arena chunks back
+	}
+}
+
+// HasPending reports whether Reclaim has work.
+func (d *Dict) HasPending() bool { return len(d.pending)+len(d.pendingBlobs) > 0 }
+
+// AccountObj records that the object of e (a live entry with an object) now holds n bytes:
+// collections report their size after each change, and MemUsed includes it.
+func (d *Dict) AccountObj(e *Entry, n int64) {
+	i := e.aux
+	d.objBytes += n - d.objMem[i]
+	d.objMem[i] = n
+}
+
 // SetExpire sets e's absolute expiry time (unix ms) and keeps the volatile set in step;
 // at == 0 removes the TTL. e must currently be in d. It does not allocate, except for a new
-// 8 KiB chunk of the volatile set every 1024 keys.
+// 16 KiB chunk of the volatile set every 1024 keys.
 func (d *Dict) SetExpire(e *Entry, at int64) {
 	if at == 0 {
 		if e.vidx >= 0 {
-			d.vol.remove(e)
+			d.vol.remove(d, e)
 		}
-	} else if e.vidx < 0 {
-		d.vol.add(e)
+		return
 	}
-	e.Expire = at
+	if e.vidx < 0 {
+		d.vol.add(d, e)
+	}
+	d.vol.slot(int(e.vidx)).at = at
 }
 
 // RandomVolatile returns the key with a TTL at position r % VolatileLen() of the volatile
@@ -240,15 +410,30 @@ func (d *Dict) RandomVolatile(r uint64) *Entry {
 	if d.vol.n == 0 {
 		return nil
 	}
-	return d.vol.at(int(r % uint64(d.vol.n)))
+	return d.rec(d.vol.slot(int(r % uint64(d.vol.n))).rec)
 }
 
-// RandomEntry returns a random key, or nil if d is empty, in O(1) expected time: a random
-// non-empty bucket, then a random element of its chain (as Redis's dictGetRandomKey; keys in
-// longer chains are somewhat less likely). r must return uniformly random values.
+// RandomEntry returns a uniformly random key, or nil if d is empty, in O(1) expected time
+// (Redis's dictGetRandomKey favours keys alone in their bucket; this does not). While at
+// least 1/16 of the records ever used are live, it draws record indices until one is live.
+// In a sparser table (after a mass delete) it picks random non-empty buckets and accepts a
+// bucket's chain with probability len/bound, so every key has the same chance
+// 1/(nonEmptyBuckets*bound); bound is the longest chain seen so far (at least 4; it only
+// grows), so picks are exactly uniform once the longest chain has been seen. r must return
+// uniformly random values.
 func (d *Dict) RandomEntry(r func() uint64) *Entry {
 	if d.Len() == 0 {
 		return nil
+	}
+	if span := uint64(d.nrec - 1); uint64(d.Len())*16 >= span {
+		for try := 0; try < dictRandomTries; try++ {
+			if e := d.rec(uint32(1 + r()%span)); e.meta&entryLive != 0 {
+				return e
+			}
+		}
+	}
+	if d.chainMax < dictChainMin {
+		d.chainMax = dictChainMin
 	}
 	// Draw from the flat index space [lo, s0+s1): ht[0] then ht[1]; ht[0] buckets below
 	// rehashIdx are empty and excluded.
@@ -257,38 +442,40 @@ func (d *Dict) RandomEntry(r func() uint64) *Entry {
 		lo = uint64(d.rehashIdx)
 	}
 	n := s0 + d.ht[1].size - lo
-	var head *Entry
-	if d.rehashIdx < 0 {
-		t := &d.ht[0]
-		for try := 0; try < dictRandomTries && head == nil; try++ {
-			head = t.head(r() & t.mask)
-		}
-	} else {
-		for try := 0; try < dictRandomTries && head == nil; try++ {
+	for attempt := 0; ; attempt++ {
+		var head uint32
+		for try := 0; try < dictRandomTries && head == 0; try++ {
 			head = d.flatHead(lo+r()%n, s0)
 		}
-	}
-	if head == nil {
-		// Reached only when the table is very sparse (a mass delete during a grow, before
-		// the shrink could start): walk forward from a random bucket to a non-empty one.
-		start := r() % n
-		for k := uint64(0); head == nil; k++ {
-			head = d.flatHead(lo+(start+k)%n, s0)
+		if head == 0 {
+			// Very sparse table (a mass delete during a grow, before the shrink could
+			// start): walk forward from a random bucket to a non-empty one.
+			start := r() % n
+			for k := uint64(0); head == 0; k++ {
+				head = d.flatHead(lo+(start+k)%n, s0)
+			}
 		}
+		l := uint64(0)
+		for i := head; i != 0; i = d.rec(i).next {
+			l++
+		}
+		if l > uint64(d.chainMax) {
+			d.chainMax = uint8(min(l, 255))
+		}
+		k := r() % uint64(d.chainMax)
+		if k >= l && attempt < 1000 {
+			continue
+		}
+		i := head
+		for k %= l; k > 0; k-- {
+			i = d.rec(i).next
+		}
+		return d.rec(i)
 	}
-	l := uint64(0)
-	for e := head; e != nil; e = e.next {
-		l++
-	}
-	e := head
-	for k := r() % l; k > 0; k-- {
-		e = e.next
-	}
-	return e
 }
 
 // flatHead indexes ht[0] and ht[1] as one bucket array; s0 = ht[0].size.
-func (d *Dict) flatHead(i, s0 uint64) *Entry {
+func (d *Dict) flatHead(i, s0 uint64) uint32 {
 	if i < s0 {
 		return d.ht[0].head(i)
 	}
@@ -307,7 +494,7 @@ func (d *Dict) Scan(cursor uint64, fn func(e *Entry)) uint64 {
 	v := cursor
 	if d.rehashIdx < 0 {
 		t := &d.ht[0]
-		dictEmitChain(t.head(v&t.mask), fn)
+		d.emitChain(t.head(v&t.mask), fn)
 		return dictNextCursor(v, t.mask)
 	}
 	small, big := &d.ht[0], &d.ht[1]
@@ -315,11 +502,11 @@ func (d *Dict) Scan(cursor uint64, fn func(e *Entry)) uint64 {
 		small, big = big, small
 	}
 	m0, m1 := small.mask, big.mask
-	dictEmitChain(small.head(v&m0), fn)
+	d.emitChain(small.head(v&m0), fn)
 	// Visit every big-table bucket that is an expansion of small bucket v&m0: the reversed
 	// increment under m1 walks the bits in m1^m0 first; stop when they wrap to zero.
 	for {
-		dictEmitChain(big.head(v&m1), fn)
+		d.emitChain(big.head(v&m1), fn)
 		v = dictNextCursor(v, m1)
 		if v&(m0^m1) == 0 {
 			break
@@ -337,28 +524,28 @@ func dictNextCursor(v, mask uint64) uint64 {
 	return bits.Reverse64(v)
 }
 
-func dictEmitChain(e *Entry, fn func(e *Entry)) {
-	for e != nil {
-		next := e.next
+func (d *Dict) emitChain(i uint32, fn func(e *Entry)) {
+	for i != 0 {
+		e := d.rec(i)
+		i = e.next
 		fn(e)
-		e = next
 	}
 }
 
-// ForEach calls fn for every key until fn returns false. fn must not insert or delete keys;
-// Get is allowed (rehash moves are suspended during ForEach).
+// ForEach calls fn for every key until fn returns false, in record order. fn must not insert
+// or delete keys; Get is allowed (rehash moves are suspended during ForEach).
 func (d *Dict) ForEach(fn func(e *Entry) bool) {
 	d.pause++
 	defer func() { d.pause-- }()
-	for ti := 0; ti < 2; ti++ {
-		for _, page := range d.ht[ti].pages {
-			for _, e := range page {
-				for e != nil {
-					next := e.next
-					if !fn(e) {
-						return
-					}
-					e = next
+	for si, slab := range d.slabs {
+		recs := slab.recs[:]
+		if end := int(d.nrec) - si<<dictSlabShift; end < len(recs) {
+			recs = recs[:end]
+		}
+		for j := range recs {
+			if e := &recs[j]; e.meta&entryLive != 0 {
+				if !fn(e) {
+					return
 				}
 			}
 		}
@@ -381,12 +568,10 @@ func (d *Dict) RehashStep(n int) bool {
 	return d.rehashIdx >= 0
 }
 
-// Clear drops every key and releases all memory of the table and volatile set (FLUSHDB).
-// The hash seed is kept.
+// Clear drops every key and releases all memory of the table, its records, arena, objects
+// and volatile set (FLUSHDB). The hash seed and the kind of table are kept.
 func (d *Dict) Clear() {
-	d.ht = [2]dictTable{}
-	d.rehashIdx = -1
-	d.vol = dictVolatileSet{}
+	*d = Dict{rehashIdx: -1, seed: d.seed, nrec: 1, epoch: d.epoch, slotKeys: d.slotKeys, deferFree: d.deferFree, due: d.due}
 	if d.slotKeys != nil {
 		clear(d.slotKeys[:])
 	}
@@ -404,6 +589,13 @@ func (d *Dict) writeStep() {
 	d.rehash(n)
 }
 
+// hashOf hashes the key of record e.
+func (d *Dict) hashOf(e *Entry) uint64 {
+	b := d.arena.bytes(e.ref, e.off)
+	n, w := binary.Uvarint(b)
+	return maphash.Bytes(d.seed, b[w:w+int(n)])
+}
+
 // rehash moves up to n non-empty ht[0] buckets into ht[1], visiting at most 10*n empty
 // buckets (a never-written or released page counts as one), frees each old page once it
 // is drained, and completes the rehash when ht[0] is empty.
@@ -417,19 +609,20 @@ func (d *Dict) rehash(n int) {
 		if page == nil { // never written or already released: skip the whole page
 			d.rehashIdx = int(i|dictPageMask) + 1
 			visits--
-		} else if e := page[i&dictPageMask]; e == nil {
+		} else if r := page[i&dictPageMask]; r == 0 {
 			d.rehashIdx++
 			visits--
 		} else {
-			page[i&dictPageMask] = nil
-			for e != nil {
+			page[i&dictPageMask] = 0
+			for r != 0 {
+				e := d.rec(r)
 				next := e.next
-				s := t1.slot(maphash.String(d.seed, e.Key) & t1.mask)
+				s := t1.slot(d.hashOf(e) & t1.mask)
 				e.next = *s
-				*s = e
+				*s = r
 				t0.used--
 				t1.used++
-				e = next
+				r = next
 			}
 			d.rehashIdx++
 			n--
@@ -488,60 +681,34 @@ func (d *Dict) resize(want int) {
 	d.rehashIdx = 0
 }
 
-// dictKeyedEntry is an Entry followed by room for its key bytes, so that a short key and its
-// Entry are one allocation and, more importantly, adjacent in memory: comparing a chain
-// entry's key then costs no extra cache miss. K is a byte array of one of the capacities
-// below, chosen so that the object exactly fills one of Go's 112/128/144/160-byte size
-// classes (with the 88-byte Entry: keys of up to 24/40/56/72 bytes). This never takes more
-// memory than a separate Entry (96-byte class) plus string would.
-type dictKeyedEntry[K any] struct {
-	e Entry
-	k K
+// MemUsed is the bytes this table holds for its live keys: records, bucket arrays, blobs
+// (at their size class), TTL slots, object slots and what the collections in it account
+// for themselves (AccountObj). Freed memory kept for reuse is not counted (as Redis's
+// used_memory does not count the allocator's free pages); Reserved counts it.
+func (d *Dict) MemUsed() int64 {
+	return int64(d.Len())*dictRecordBytes + int64(d.ht[0].size+d.ht[1].size)*4 +
+		int64(d.vol.n)*16 + d.arena.inUse - d.pendingBytes + int64(len(d.objs)-len(d.freeObjs))*24 + d.objBytes
 }
 
-const (
-	dictEntrySize = unsafe.Sizeof(Entry{})
-	dictKeyCap1   = max(112, dictEntrySize+8) - dictEntrySize
-	dictKeyCap2   = max(128, dictEntrySize+16) - dictEntrySize
-	dictKeyCap3   = max(144, dictEntrySize+32) - dictEntrySize
-	dictKeyCap4   = max(160, dictEntrySize+48) - dictEntrySize
-)
-
-func newDictKeyed[K any](key []byte) *Entry {
-	p := new(dictKeyedEntry[K])
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(&p.k)), unsafe.Sizeof(p.k))
-	n := copy(buf, key)
-	// The bytes are never written again, as a string's must not be. The string points
-	// inside p, which keeps the whole object alive for as long as either is referenced.
-	p.e.Key = unsafe.String(&buf[0], n)
-	p.e.vidx = -1
-	return &p.e
+// Reserved is the memory the table has taken from the heap, used or kept for reuse.
+func (d *Dict) Reserved() int64 {
+	return int64(len(d.slabs))*int64(unsafe.Sizeof(entrySlab{})) + int64(d.ht[0].size+d.ht[1].size)*4 +
+		int64(len(d.vol.chunks))*dictVolChunk*16 + d.arena.reserved + int64(cap(d.objs))*24 + d.objBytes
 }
 
-// newDictEntry returns a new Entry holding a copy of key, not in any Dict.
-func newDictEntry(key []byte) *Entry {
-	switch n := uintptr(len(key)); {
-	case n == 0:
-		return &Entry{vidx: -1}
-	case n <= dictKeyCap1:
-		return newDictKeyed[[dictKeyCap1]byte](key)
-	case n <= dictKeyCap2:
-		return newDictKeyed[[dictKeyCap2]byte](key)
-	case n <= dictKeyCap3:
-		return newDictKeyed[[dictKeyCap3]byte](key)
-	case n <= dictKeyCap4:
-		return newDictKeyed[[dictKeyCap4]byte](key)
-	}
-	return &Entry{Key: string(key), vidx: -1}
-}
-
-// dictVolatileSet holds the entries with a TTL (Redis's db->expires, as a set) in fixed-size
-// chunks, so growing it never copies the whole set: a flat slice append at millions of keys
-// would copy tens of MiB in one call. Entry.vidx is each member's position; removal moves the
-// last member into the hole, so add, remove and random pick are O(1).
+// dictVolatileSet holds the entries with a TTL (Redis's db->expires, as a set) with their
+// expiry times, in fixed-size pointer-free chunks, so growing it never copies the whole
+// set: a flat slice append at millions of keys would copy tens of MiB in one call.
+// Entry.vidx is each member's position; removal moves the last member into the hole, so
+// add, remove and random pick are O(1).
 type dictVolatileSet struct {
-	chunks []*[dictVolChunk]*Entry
+	chunks []*[dictVolChunk]volSlot
 	n      int
+}
+
+type volSlot struct {
+	rec uint32 // record index
+	at  int64  // absolute expiry, unix ms
 }
 
 const (
@@ -550,27 +717,24 @@ const (
 	dictVolMask  = dictVolChunk - 1
 )
 
-func (v *dictVolatileSet) at(i int) *Entry { return v.chunks[i>>dictVolShift][i&dictVolMask] }
+func (v *dictVolatileSet) slot(i int) *volSlot { return &v.chunks[i>>dictVolShift][i&dictVolMask] }
 
-func (v *dictVolatileSet) put(i int, e *Entry) {
-	v.chunks[i>>dictVolShift][i&dictVolMask] = e
-	e.vidx = int32(i)
-}
-
-func (v *dictVolatileSet) add(e *Entry) {
+func (v *dictVolatileSet) add(d *Dict, e *Entry) {
 	if v.n>>dictVolShift == len(v.chunks) {
-		v.chunks = append(v.chunks, new([dictVolChunk]*Entry))
+		v.chunks = append(v.chunks, new([dictVolChunk]volSlot))
 	}
-	v.put(v.n, e)
+	*v.slot(v.n) = volSlot{rec: d.indexOf(e)}
+	e.vidx = int32(v.n)
 	v.n++
 }
 
-func (v *dictVolatileSet) remove(e *Entry) {
+func (v *dictVolatileSet) remove(d *Dict, e *Entry) {
 	i, last := int(e.vidx), v.n-1
 	if i != last {
-		v.put(i, v.at(last))
+		moved := *v.slot(last)
+		*v.slot(i) = moved
+		d.rec(moved.rec).vidx = int32(i)
 	}
-	v.chunks[last>>dictVolShift][last&dictVolMask] = nil
 	v.n = last
 	e.vidx = -1
 	// Keep at most one spare empty chunk, so add/remove at a chunk boundary do not thrash.

@@ -59,7 +59,14 @@ type Engine struct {
 
 	log       *slog.Logger
 	snapEpoch atomic.Uint32
-	persist   persistState // persist.go
+
+	// memory budget (evict.go)
+	mem         atomic.Pointer[memPolicy]
+	goMemLimit  int64       // last debug.SetMemoryLimit; ApplyConfig's caller only
+	memStartup  int64       // heap in use when the engine was built (used_memory_startup)
+	evictMore   atomic.Bool // the total is over budget: shard ticks evict
+	evictedKeys atomic.Int64
+	persist     persistState // persist.go
 
 	started  atomic.Bool
 	tickStop chan struct{}
@@ -94,6 +101,18 @@ type Shard struct {
 
 	rng uint64 // holder only
 
+	// reclaimDue: a keyspace table of this shard has deleted records or blobs
+	// waiting for Dict.Reclaim, done when the holder releases the shard. Holder only.
+	reclaimDue bool
+
+	// memory accounting and eviction (evict.go)
+	memDirty  bool      // holder changed keys: publish at release; holder only
+	pool      evictPool // holder only
+	nextDB    int       // random policies' next database; holder only
+	memUsed   atomic.Int64
+	nkeys     atomic.Int64
+	nvolatile atomic.Int64
+
 	// statistics written by the holder, read by INFO from anywhere
 	expiredKeys    atomic.Int64
 	expireCycleCPU atomic.Int64 // ns spent in active expiry
@@ -127,7 +146,7 @@ func NewEngine(cfg *config.Config) *Engine {
 		s := &Shard{id: i, mb: newRing(capacity), rng: uint64(i)*0x9E3779B97F4A7C15 + 1}
 		s.dbs = make([]*Dict, e.ndb)
 		for d := range s.dbs {
-			s.dbs[d] = NewDict()
+			s.dbs[d] = s.newDict()
 		}
 		s.tick = job{kind: jobTick, shard: s}
 		s.wake = make(chan struct{}, 1)
@@ -138,6 +157,8 @@ func NewEngine(cfg *config.Config) *Engine {
 	}
 	e.tickW = e.NewWorker()
 	e.initPersist()
+	e.memStartup = heapBytes()
+	e.ApplyConfig()
 	return e
 }
 
@@ -439,6 +460,8 @@ func (w *Worker) releaseCur() {
 
 // release gives s up and remembers to look at its mailbox again.
 func (w *Worker) release(s *Shard) {
+	s.reclaim() // what the holder deleted is reusable only once it lets go
+	s.publishMem()
 	s.held.Store(false)
 	w.recheck = append(w.recheck, s)
 }
@@ -615,6 +638,7 @@ func (w *Worker) runTick(s *Shard) {
 		return
 	}
 	w.e.activeExpire(w, s)
+	w.evictTick(s)
 	// Active rehashing, as Redis's activerehashing: up to 1 ms per database
 	// with a resize in progress, so a table emptied by expiry shrinks (and
 	// gives its bucket pages back) even when no command touches it.
@@ -622,6 +646,7 @@ func (w *Worker) runTick(s *Shard) {
 		if !d.RehashStep(100) {
 			continue
 		}
+		s.memDirty = true // bucket arrays count in used_memory
 		deadline := time.Now().Add(time.Millisecond)
 		for d.RehashStep(100) && time.Now().Before(deadline) {
 		}

@@ -17,6 +17,7 @@ const (
 	ErrInvalidExpire = "ERR invalid expire time in '%s' command"
 	ErrMaxStringLen  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	ErrWrongPass     = "WRONGPASS invalid username-password pair or user is disabled."
+	ErrOOM           = "OOM command not allowed when used memory > 'maxmemory'."
 )
 
 func appendNoAuth(out []byte) []byte { return codec.AppendError(out, ErrNoAuth) }

@@ -332,8 +332,7 @@ func (l hshListpack) toTable() *hshTable {
 	t := hshNewTable(l.Len())
 	it := l.iter()
 	for f, v, ok := it.next(); ok; f, v, ok = it.next() {
-		e := t.d.Insert(f)
-		e.Str = append(make([]byte, 0, len(v)), v...)
+		t.d.InsertStr(f, v)
 	}
 	return t
 }
@@ -344,31 +343,15 @@ func (t *hshTable) Len() int { return t.d.Len() }
 
 func (t *hshTable) Encoding() string { return "hashtable" }
 
-// MemoryUsage estimates the table as Redis's objectComputeSize does: the
-// table itself and its buckets, plus the average size of up to samples
-// fields (entry, field name, value) times the number of fields.
+// MemoryUsage is the table's own accounting (records, buckets, field and value bytes).
 func (t *hshTable) MemoryUsage(samples int) int64 {
-	size := int64(unsafe.Sizeof(*t))
-	size += int64(t.d.ht[0].size+t.d.ht[1].size) * int64(unsafe.Sizeof((*Entry)(nil)))
-	n := t.d.Len()
-	if n == 0 || samples <= 0 {
-		return size
-	}
-	var sum int64
-	seen := 0
-	t.d.ForEach(func(e *Entry) bool {
-		sum += int64(unsafe.Sizeof(*e)) + int64(len(e.Key)) + int64(cap(e.Str))
-		seen++
-		return seen < samples
-	})
-	return size + sum/int64(seen)*int64(n)
+	return int64(unsafe.Sizeof(*t)) + t.d.MemUsed()
 }
 
 func (t *hshTable) Clone() any {
 	c := hshNewTable(t.d.Len())
 	t.d.ForEach(func(e *Entry) bool {
-		ne := c.d.Insert([]byte(e.Key))
-		ne.Str = append(make([]byte, 0, len(e.Str)), e.Str...)
+		c.d.InsertStr(e.KeyBytes(), e.Str())
 		return true
 	})
 	return c
@@ -376,18 +359,17 @@ func (t *hshTable) Clone() any {
 
 func (t *hshTable) get(field []byte) ([]byte, bool) {
 	if e := t.d.Get(field); e != nil {
-		return e.Str, true
+		return e.Str(), true
 	}
 	return nil, false
 }
 
 func (t *hshTable) set(field, val []byte) bool {
 	if e := t.d.Get(field); e != nil {
-		e.Str = storeBytes(e.Str, val)
+		e.SetStr(val)
 		return false
 	}
-	e := t.d.Insert(field)
-	e.Str = append(make([]byte, 0, len(val)), val...)
+	t.d.InsertStr(field, val)
 	return true
 }
 
@@ -454,10 +436,10 @@ func hshLen(o any) int {
 // hshSet stores field = val in the hash of e (no conversion; see
 // hshConvertIfNeeded) and reports whether field is new.
 func hshSet(e *Entry, field, val []byte) bool {
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		nl, added := h.set(field, val)
-		e.Obj = nl
+		e.SetObj(nl)
 		return added
 	case *hshTable:
 		return h.set(field, val)
@@ -467,10 +449,10 @@ func hshSet(e *Entry, field, val []byte) bool {
 
 // hshDel removes field from the hash of e and reports whether it was there.
 func hshDel(e *Entry, field []byte) bool {
-	switch h := e.Obj.(type) {
+	switch h := e.Obj().(type) {
 	case hshListpack:
 		nl, found := h.del(field)
-		e.Obj = nl
+		e.SetObj(nl)
 		return found
 	case *hshTable:
 		return h.del(field)
@@ -491,15 +473,15 @@ func hshTooLong(maxValue int64, args [][]byte) bool {
 
 // hshConvert turns the listpack of e into a hashtable (no-op for a hashtable).
 func hshConvert(e *Entry) {
-	if l, ok := e.Obj.(hshListpack); ok {
-		e.Obj = l.toTable()
+	if l, ok := e.Obj().(hshListpack); ok {
+		e.SetObj(l.toTable())
 	}
 }
 
 // hshConvertIfNeeded converts a listpack that has more fields than
 // hash-max-listpack-entries (checked after writes, as Redis's hashTypeSet).
 func hshConvertIfNeeded(e *Entry, maxEntries int64) {
-	if l, ok := e.Obj.(hshListpack); ok && int64(l.Len()) > maxEntries {
-		e.Obj = l.toTable()
+	if l, ok := e.Obj().(hshListpack); ok && int64(l.Len()) > maxEntries {
+		e.SetObj(l.toTable())
 	}
 }

@@ -208,11 +208,12 @@ func TestHashTableOps(t *testing.T) {
 	s := &Shard{rng: 99}
 	for i := 0; i < 1000; i++ {
 		e := tb.random(s.nextRand)
-		if _, ok := tb.get([]byte(e.Key)); !ok {
-			t.Fatalf("random returned %q, not a field", e.Key)
+		if _, ok := tb.get([]byte(e.Key())); !ok {
+			t.Fatalf("random returned %q, not a field", e.Key())
 		}
 	}
-	if m := tb.MemoryUsage(5); m < 100*64 {
+	// At least a 32-byte record, a bucket slot and the field and value bytes each.
+	if m := tb.MemoryUsage(5); m < int64(100*(32+4+len("f99")+len("v99"))) {
 		t.Fatalf("MemoryUsage %d for 100 fields", m)
 	}
 	lc := l.Clone().(hshListpack)
@@ -232,7 +233,7 @@ func TestHashSmallIsCompact(t *testing.T) {
 	env := newKVEnv(t, 1)
 	env.do(hshSmall...)
 	e := env.e.shards[0].dbs[0].Get([]byte("bench"))
-	l := e.Obj.(hshListpack)
+	l := e.Obj().(hshListpack)
 	want := hshHeader + 5*(1+2+1+10)
 	if len(l.bytes()) != want || l.MemoryUsage(0) != int64(hshCap(want)) {
 		t.Fatalf("listpack of 5 fields: len %d, size %d, want len %d", len(l.bytes()), l.MemoryUsage(0), want)
@@ -246,7 +247,7 @@ func TestHashSmallIsCompact(t *testing.T) {
 		d.Delete(key)
 		ne := d.Insert(key)
 		ne.Type = TypeHash
-		ne.Obj = hshNewListpack()
+		ne.SetObj(hshNewListpack())
 	})
 	// The entry (with its key inline) and the listpack, nothing else.
 	if allocs > 2 {

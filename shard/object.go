@@ -84,7 +84,8 @@ func (c *Ctx) LookupType(key []byte, t uint8, read bool) (e *Entry, ok bool) {
 func (c *Ctx) CreateObject(key []byte, t uint8, obj Object) *Entry {
 	e := c.Create(key)
 	e.Type = t
-	e.Obj = obj
+	e.SetObj(obj)
+	c.touched = append(c.touched, e)
 	if t == TypeList || t == TypeZSet {
 		c.signalReady(key)
 	}
@@ -94,7 +95,7 @@ func (c *Ctx) CreateObject(key []byte, t uint8, obj Object) *Entry {
 // DeleteIfEmpty removes key when its collection has become empty, as Redis
 // deletes emptied lists, hashes, sets and sorted sets. It reports whether it did.
 func (c *Ctx) DeleteIfEmpty(key []byte, e *Entry) bool {
-	if o, ok := e.Obj.(Object); ok && o.Len() == 0 {
+	if o, ok := e.Obj().(Object); ok && o.Len() == 0 {
 		c.dict(key).Delete(key)
 		return true
 	}

@@ -447,6 +447,7 @@ func (c *Ctx) propagate(db int, args [][]byte) {
 // expire deletes key, whose TTL has passed, and propagates a DEL as Redis does.
 func (c *Ctx) expire(s *Shard, db int, d *Dict, key []byte) {
 	d.Delete(key)
+	s.memDirty = true
 	s.expiredKeys.Add(1)
 	if l := c.e.persist.log.Load(); l != nil {
 		l.AppendCommand(db, bDEL, key)
@@ -614,21 +615,24 @@ func (l *loader) flushStrings(i int) {
 	b := &l.batches[i]
 	s := l.e.shards[i]
 	l.need[0] = i
+	meta := newKeyMeta(l.e.memPolicy(), time.Now().UnixMilli())
 	l.w.do(l.need[:1], func(*Worker) {
 		for _, be := range b.ents {
 			key, val := b.buf[be.start:be.keyEnd], b.buf[be.keyEnd:be.valEnd]
 			d := s.dbs[be.db]
 			e := d.Get(key)
 			if e == nil {
-				e = d.Insert(key)
+				e = d.InsertStr(key, val)
+				e.meta |= meta
 			} else { // a key twice in one file: the last one wins
-				e.Obj, e.Enc = nil, EncAuto
-				if e.Expire != 0 {
+				e.SetObj(nil)
+				e.Enc = EncAuto
+				if e.Expire() != 0 {
 					d.SetExpire(e, 0)
 				}
+				e.SetStr(val)
 			}
 			e.Type = TypeString
-			e.Str = append(make([]byte, 0, len(val)), val...)
 			if be.expire != 0 {
 				d.SetExpire(e, be.expire)
 			}

@@ -249,8 +249,7 @@ func (s *stIntset) Clone() any { return s.resized(s.w, max(int(s.n), 1), -1) }
 // stHT is a set in the hashtable encoding: each member is the Key of an Entry
 // of d (nothing else of the Entry is used).
 type stHT struct {
-	d     Dict
-	chain uint8 // longest chain random has seen (see random)
+	d Dict
 }
 
 func stNewHT() *stHT {
@@ -278,103 +277,21 @@ func (h *stHT) Encoding() string { return "hashtable" }
 // MemoryUsage estimates the table and its entries, extrapolating the member
 // sizes from the first samples members (Redis's objectComputeSize sampling).
 func (h *stHT) MemoryUsage(samples int) int64 {
-	size := int64(unsafe.Sizeof(stHT{}))
-	for _, t := range h.d.ht {
-		size += int64(t.size)*entryPtrSize + int64(len(t.pages))*24
-	}
-	n := h.d.Len()
-	if n == 0 {
-		return size
-	}
-	seen, bytes := 0, int64(0)
-	h.d.ForEach(func(e *Entry) bool {
-		bytes += stEntryBytes(len(e.Key))
-		seen++
-		return seen < samples
-	})
-	return size + bytes*int64(n)/int64(seen)
-}
-
-// stEntryBytes is the allocation behind a Dict entry with a key of n bytes
-// (see newDictEntry: short keys share the Entry's allocation).
-func stEntryBytes(n int) int64 {
-	e := int64(entryStructSize)
-	switch {
-	case n == 0:
-		return e
-	case uintptr(n) <= dictKeyCap1:
-		return e + int64(dictKeyCap1)
-	case uintptr(n) <= dictKeyCap2:
-		return e + int64(dictKeyCap2)
-	case uintptr(n) <= dictKeyCap3:
-		return e + int64(dictKeyCap3)
-	case uintptr(n) <= dictKeyCap4:
-		return e + int64(dictKeyCap4)
-	}
-	return e + int64(n)
+	return int64(unsafe.Sizeof(stHT{})) + h.d.MemUsed()
 }
 
 // Clone copies every member into a new table.
 func (h *stHT) Clone() any {
 	nh := stNewHT()
 	h.d.ForEach(func(e *Entry) bool {
-		nh.d.Insert(stBytes(e.Key))
+		nh.d.Insert(stBytes(e.Key()))
 		return true
 	})
 	return nh
 }
 
-// stChainCap is the smallest chain-length bound random picks assume.
-const stChainCap = 4
-
-// random returns a uniformly random member, or nil when empty. Dict.RandomEntry
-// favours members of short chains (a random non-empty bucket, then a random
-// element of its chain); here a non-empty bucket's chain is accepted with
-// probability len/bound, so every member has the same chance
-// 1/(nonEmptyBuckets*bound). bound is the longest chain seen so far (at least
-// stChainCap; it only grows), so picks are exactly uniform once the longest
-// chain has been seen, and the expected number of bucket picks is bound over
-// the mean chain length (about 2 to 4). rnd must return uniformly random values.
-func (h *stHT) random(rnd func() uint64) *Entry {
-	d := &h.d
-	if d.Len() == 0 {
-		return nil
-	}
-	if h.chain < stChainCap {
-		h.chain = stChainCap
-	}
-	lo, s0 := uint64(0), d.ht[0].size
-	if d.rehashIdx >= 0 {
-		lo = uint64(d.rehashIdx)
-	}
-	n := s0 + d.ht[1].size - lo
-	for attempt := 0; ; attempt++ {
-		var head *Entry
-		for try := 0; try < 64 && head == nil; try++ {
-			head = d.flatHead(lo+rnd()%n, s0)
-		}
-		if head == nil {
-			// Very sparse table (e.g. a mass delete while it was growing).
-			return d.RandomEntry(rnd)
-		}
-		l := uint64(0)
-		for e := head; e != nil; e = e.next {
-			l++
-		}
-		if l > uint64(h.chain) {
-			h.chain = uint8(min(l, 255))
-		}
-		k := rnd() % uint64(h.chain)
-		if k >= l && attempt < 1000 {
-			continue
-		}
-		e := head
-		for k %= l; k > 0; k-- {
-			e = e.next
-		}
-		return e
-	}
-}
+// random returns a uniformly random member, or nil when empty.
+func (h *stHT) random(rnd func() uint64) *Entry { return h.d.RandomEntry(rnd) }
 
 // ---- encoding-independent operations ----
 
@@ -393,14 +310,14 @@ type stMember struct {
 // stObj returns e's set value. A set key created without a value (only tests
 // do that) gets an empty intset.
 func stObj(e *Entry) Object {
-	switch o := e.Obj.(type) {
+	switch o := e.Obj().(type) {
 	case *stIntset:
 		return o
 	case *stHT:
 		return o
 	}
 	s := stNewIntset(2, 1)
-	e.Obj = s
+	e.SetObj(s)
 	return s
 }
 
@@ -539,7 +456,7 @@ func stHasMember(o Object, m stMember) bool {
 func stEach(o Object, fn func(m stMember) bool) {
 	switch s := o.(type) {
 	case *stHT:
-		s.d.ForEach(func(e *Entry) bool { return fn(stMember{s: e.Key}) })
+		s.d.ForEach(func(e *Entry) bool { return fn(stMember{s: e.Key()}) })
 	case *stIntset:
 		d, w := s.data(), s.w
 		for i := 0; i < int(s.n); i++ {
@@ -554,7 +471,7 @@ func stEach(o Object, fn func(m stMember) bool) {
 func stRandom(o Object, rnd func() uint64) stMember {
 	switch s := o.(type) {
 	case *stHT:
-		return stMember{s: s.random(rnd).Key}
+		return stMember{s: s.random(rnd).Key()}
 	case *stIntset:
 		return stMember{v: s.at(int(rnd() % uint64(s.n))), isInt: true}
 	}

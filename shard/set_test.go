@@ -202,7 +202,7 @@ func TestSetRandomUniformDirect(t *testing.T) {
 				rnd := func() uint64 { return r.Uint64() }
 				counts := map[string]int{}
 				for i := 0; i < n*100; i++ {
-					counts[h.random(rnd).Key]++
+					counts[h.random(rnd).Key()]++
 				}
 				if x, crit := stChiSquare(counts, n), stChiCritical(n-1); x > crit {
 					t.Errorf("chi-square %.1f > %.1f (df %d)", x, crit, n-1)
@@ -223,7 +223,8 @@ func TestSetHTCloneAndMemory(t *testing.T) {
 		t.Fatal("clone shares members")
 	}
 	small, all := h.MemoryUsage(5), h.MemoryUsage(math.MaxInt32)
-	if small < 100*100 || all < 100*100 || small > 2*all || all > 2*small {
+	// At least a 32-byte record, a bucket slot and the member's bytes each.
+	if small < int64(100*(32+4+len("member-10"))) || small != all {
 		t.Errorf("memory usage %d (5 samples), %d (all)", small, all)
 	}
 }

@@ -88,7 +88,7 @@ type shardSnap struct {
 // a snapshot runs and has not written it yet.
 func (ss *shardSnap) preserve(d *Dict, e *Entry) {
 	e.snap = ss.sn.epoch
-	if e.Expire != 0 && e.Expire <= ss.sn.now {
+	if e.Expire() != 0 && e.Expire() <= ss.sn.now {
 		return
 	}
 	for db, sd := range ss.dicts {
@@ -116,7 +116,7 @@ func (ss *shardSnap) step(db int, stage []byte) (_ []byte, cow []byte, done bool
 			return
 		}
 		e.snap = ep
-		if e.Expire != 0 && e.Expire <= sn.now {
+		if e.Expire() != 0 && e.Expire() <= sn.now {
 			return
 		}
 		stage = ss.stageEntry(stage, e)
@@ -153,11 +153,11 @@ const (
 func (ss *shardSnap) stageEntry(dst []byte, e *Entry) []byte {
 	if e.Type == TypeString {
 		dst = append(dst, stageString)
-		dst = binary.LittleEndian.AppendUint64(dst, uint64(e.Expire))
-		dst = binary.AppendUvarint(dst, uint64(len(e.Key)))
-		dst = append(dst, e.Key...)
-		dst = binary.AppendUvarint(dst, uint64(len(e.Str)))
-		return append(dst, e.Str...)
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(e.Expire()))
+		dst = binary.AppendUvarint(dst, uint64(len(e.Key())))
+		dst = append(dst, e.Key()...)
+		dst = binary.AppendUvarint(dst, uint64(len(e.Str())))
+		return append(dst, e.Str()...)
 	}
 	dst = append(dst, stageEncoded, 0, 0, 0, 0, 0, 0, 0, 0)
 	mark := len(dst)
@@ -193,12 +193,27 @@ func unstage(dst, stage []byte, ew entryWriter) []byte {
 	return dst
 }
 
-// dictFor makes a keyspace table for shard s (FLUSHDB while a snapshot runs
+// newDict makes a keyspace table for shard s (see Dict.deferFree) (FLUSHDB while a snapshot runs
 // must not empty the table the snapshot walks).
 func (s *Shard) newDict() *Dict {
 	d := NewDict()
 	d.epoch = s.epoch
+	d.deferFree = true
+	d.due = &s.reclaimDue
 	return d
+}
+
+// reclaim makes what the holder deleted from s's tables reusable (Dict.Reclaim).
+func (s *Shard) reclaim() {
+	if !s.reclaimDue {
+		return
+	}
+	s.reclaimDue = false
+	for _, d := range s.dbs {
+		if d.HasPending() {
+			d.Reclaim()
+		}
+	}
 }
 
 // flushDB empties database db of s (holder only).

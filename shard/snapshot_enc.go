@@ -14,7 +14,7 @@ import (
 // without preamble. Each serialises every value type; a new type must be
 // added to both.
 
-func keyBytes(e *Entry) []byte { return unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)) }
+func keyBytes(e *Entry) []byte { return unsafe.Slice(unsafe.StringData(e.Key()), len(e.Key())) }
 
 // rdbEntries writes RDB version 10: the same object types and encodings as
 // Redis 7.0 (quicklist of listpacks, intset, listpack hashes and zsets, ...),
@@ -46,8 +46,8 @@ func (r *rdbEntries) appendString(dst, key, val []byte, expire int64) []byte {
 }
 
 func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
-	if e.Expire != 0 {
-		dst = rdb.AppendExpireMs(dst, e.Expire)
+	if e.Expire() != 0 {
+		dst = rdb.AppendExpireMs(dst, e.Expire())
 	}
 	return r.appendObject(dst, e, true)
 }
@@ -68,9 +68,9 @@ func (r *rdbEntries) appendObject(dst []byte, e *Entry, withKey bool) []byte {
 	switch e.Type {
 	case TypeString:
 		dst = r.head(dst, rdb.TypeString, key, withKey)
-		return r.str(dst, e.Str)
+		return r.str(dst, e.Str())
 	case TypeList:
-		l := e.Obj.(*lstList)
+		l := e.Obj().(*lstList)
 		dst = r.head(dst, rdb.TypeListQuicklist2, key, withKey)
 		nodes := l.nodes()
 		dst = rdb.AppendLen(dst, uint64(len(nodes)))
@@ -87,7 +87,7 @@ func (r *rdbEntries) appendObject(dst []byte, e *Entry, withKey bool) []byte {
 		}
 		return dst
 	case TypeSet:
-		switch o := e.Obj.(type) {
+		switch o := e.Obj().(type) {
 		case *stIntset:
 			dst = r.head(dst, rdb.TypeSetIntset, key, withKey)
 			r.ints = r.ints[:0]
@@ -106,7 +106,7 @@ func (r *rdbEntries) appendObject(dst []byte, e *Entry, withKey bool) []byte {
 			return dst
 		}
 	case TypeHash:
-		switch o := e.Obj.(type) {
+		switch o := e.Obj().(type) {
 		case hshListpack:
 			dst = r.head(dst, rdb.TypeHashListpack, key, withKey)
 			r.lp.Reset()
@@ -124,13 +124,13 @@ func (r *rdbEntries) appendObject(dst []byte, e *Entry, withKey bool) []byte {
 			dst = rdb.AppendLen(dst, uint64(o.Len()))
 			o.d.ForEach(func(f *Entry) bool {
 				dst = r.str(dst, keyBytes(f))
-				dst = r.str(dst, f.Str)
+				dst = r.str(dst, f.Str())
 				return true
 			})
 			return dst
 		}
 	case TypeZSet:
-		o := e.Obj.(*zsObj)
+		o := e.Obj().(*zsObj)
 		if !o.isSkiplist() {
 			dst = r.head(dst, rdb.TypeZSetListpack, key, withKey)
 			r.lp.Reset()
@@ -201,9 +201,9 @@ func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 	a.args = a.args[:0]
 	switch e.Type {
 	case TypeString:
-		return a.appendString(dst, key, e.Str, e.Expire)
+		return a.appendString(dst, key, e.Str(), e.Expire())
 	case TypeList:
-		l := e.Obj.(*lstList)
+		l := e.Obj().(*lstList)
 		for it := l.iter(0, false); ; {
 			v, ok := it.next()
 			if !ok {
@@ -213,7 +213,7 @@ func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 		}
 		dst = a.flush(dst, bRPUSH, key, a.args, 1)
 	case TypeSet:
-		switch o := e.Obj.(type) {
+		switch o := e.Obj().(type) {
 		case *stIntset:
 			var nums []byte
 			offs := make([]int, 0, o.Len()+1)
@@ -233,7 +233,7 @@ func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 		}
 		dst = a.flush(dst, bSADD, key, a.args, 1)
 	case TypeHash:
-		switch o := e.Obj.(type) {
+		switch o := e.Obj().(type) {
 		case hshListpack:
 			for it := o.iter(); ; {
 				f, v, ok := it.next()
@@ -244,13 +244,13 @@ func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 			}
 		case *hshTable:
 			o.d.ForEach(func(f *Entry) bool {
-				a.args = append(a.args, keyBytes(f), f.Str)
+				a.args = append(a.args, keyBytes(f), f.Str())
 				return true
 			})
 		}
 		dst = a.flush(dst, bHMSET, key, a.args, 2)
 	case TypeZSet:
-		o := e.Obj.(*zsObj)
+		o := e.Obj().(*zsObj)
 		var nums []byte
 		offs := make([]int, 0, o.Len()+1)
 		var members [][]byte
@@ -268,8 +268,8 @@ func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
 	default:
 		panic("snapshot: value of unknown type " + strconv.Itoa(int(e.Type)))
 	}
-	if e.Expire != 0 {
-		dst = appendRESPCommand(dst, bPEXPIREAT, key, strconv.AppendInt(a.num[:0], e.Expire, 10))
+	if e.Expire() != 0 {
+		dst = appendRESPCommand(dst, bPEXPIREAT, key, strconv.AppendInt(a.num[:0], e.Expire(), 10))
 	}
 	return dst
 }

@@ -56,6 +56,8 @@ func (e *Engine) ApplyConfig() {
 	n, _ = strconv.ParseInt(get("slowlog-max-len"), 10, 64)
 	e.slowlog.setMax(int(n))
 	e.refreshConnLimits(get)
+	e.applyMemoryConfig(get)
+	e.evictMore.Store(true) // a lower maxmemory takes effect at once (ticks evict)
 	atoi := func(name string) int64 { n, _ := strconv.ParseInt(get(name), 10, 64); return n }
 	e.enc.p.Store(&EncodingLimits{
 		ListMaxListpackSize:    atoi("list-max-listpack-size"),
@@ -262,16 +264,17 @@ func (v volatileDB) VolatileLen() int { return v.d.VolatileLen() }
 
 func (v volatileDB) ExpireOne(now int64) bool {
 	e := v.d.RandomVolatile(v.s.nextRand())
-	if e == nil || e.Expire > now {
+	if e == nil || e.Expire() > now {
 		return false
 	}
 	// The key's bytes as a slice without a copy: Delete and the AOF append
 	// only read them, before anything can reuse the entry.
-	key := unsafe.Slice(unsafe.StringData(e.Key), len(e.Key))
+	key := unsafe.Slice(unsafe.StringData(e.Key()), len(e.Key()))
 	if l := v.e.persist.log.Load(); l != nil {
 		l.AppendCommand(v.db, bDEL, key) // as Redis propagates an expired key's deletion
 	}
 	v.d.Delete(key)
+	v.s.memDirty = true
 	v.s.expiredKeys.Add(1)
 	return true
 }

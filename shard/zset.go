@@ -30,8 +30,8 @@ import (
 //   - "skiplist": Redis's skiplist with span counts (O(log n) insert, delete,
 //     rank and range search) plus the shard's Dict mapping each member to its
 //     node (Entry.Key is the member, Entry.Obj the *zsNode holding the score),
-//     for O(1) ZSCORE and a ZSCAN cursor with Redis's guarantee. The node's
-//     member string shares the Entry's key bytes.
+//     for O(1) ZSCORE and a ZSCAN cursor with Redis's guarantee. The node has
+//     its own copy of the member (the Dict's keys live in its arena).
 //
 // A listpack becomes a skiplist when an insertion would break a limit (ZADD,
 // ZINCRBY); a skiplist never goes back, except that the STORE commands
@@ -73,7 +73,7 @@ func (o *zsObj) MemoryUsage(samples int) int64 {
 	}
 	size += int64(unsafe.Sizeof(*o.zsl)) + int64(unsafe.Sizeof(*o.dict))
 	size += int64(unsafe.Sizeof(zsNode{})) + zsMaxLevel*int64(unsafe.Sizeof(zsLevel{})) // head
-	size += int64(o.dict.ht[0].size+o.dict.ht[1].size) * entryPtrSize
+	size += o.dict.MemUsed()
 	if o.n == 0 {
 		return size
 	}
@@ -83,12 +83,7 @@ func (o *zsObj) MemoryUsage(samples int) int64 {
 	var sum int64
 	k := 0
 	for x := o.zsl.head.lv[0].next; x != nil && k < samples; x = x.lv[0].next {
-		sum += entryStructSize + int64(unsafe.Sizeof(zsNode{})) + int64(len(x.lv))*int64(unsafe.Sizeof(zsLevel{}))
-		if len(x.member) > int(dictKeyCap4) {
-			sum += int64(len(x.member))
-		} else {
-			sum += int64(dictKeyCap4) / 2
-		}
+		sum += int64(unsafe.Sizeof(zsNode{})) + int64(len(x.lv))*int64(unsafe.Sizeof(zsLevel{})) + int64(len(x.member))
 		k++
 	}
 	return size + sum*int64(o.n)/int64(k)
@@ -974,7 +969,7 @@ func (o *zsObj) score(member []byte) (float64, bool) {
 	if e == nil {
 		return 0, false
 	}
-	return e.Obj.(*zsNode).score, true
+	return e.Obj().(*zsNode).score, true
 }
 
 // rank returns member's 0-based rank.
@@ -994,7 +989,7 @@ func (o *zsObj) rank(member []byte) (int, bool) {
 	if e == nil {
 		return 0, false
 	}
-	x := e.Obj.(*zsNode)
+	x := e.Obj().(*zsNode)
 	return o.zsl.rankOf(x.score, x.member) - 1, true
 }
 
@@ -1032,7 +1027,7 @@ func (o *zsObj) add(lim *EncodingLimits, member []byte, score float64, flags int
 		off, cur = o.lpFind(member)
 		found = off >= 0
 	} else if e = o.dict.Get(member); e != nil {
-		cur, found = e.Obj.(*zsNode).score, true
+		cur, found = e.Obj().(*zsNode).score, true
 	}
 	if found {
 		if nx {
@@ -1053,7 +1048,7 @@ func (o *zsObj) add(lim *EncodingLimits, member []byte, score float64, flags int
 		if o.zsl == nil {
 			o.lpUpdate(off, member, score)
 		} else {
-			o.zsl.updateScore(e.Obj.(*zsNode), score)
+			o.zsl.updateScore(e.Obj().(*zsNode), score)
 		}
 		return zsOutUpdated, score
 	}
@@ -1075,8 +1070,8 @@ func (o *zsObj) add(lim *EncodingLimits, member []byte, score float64, flags int
 // slInsertNew adds a member known to be absent to the skiplist encoding.
 func (o *zsObj) slInsertNew(member []byte, score float64) {
 	e := o.dict.Insert(member)
-	x := o.zsl.insert(score, e.Key)
-	e.Obj = x
+	x := o.zsl.insert(score, string(member)) // its own copy: the Dict's key is a view of its arena
+	e.SetObj(x)
 	o.n++
 }
 
@@ -1094,7 +1089,7 @@ func (o *zsObj) remove(member []byte) bool {
 	if e == nil {
 		return false
 	}
-	o.zsl.remove(e.Obj.(*zsNode))
+	o.zsl.remove(e.Obj().(*zsNode))
 	o.n--
 	return true
 }

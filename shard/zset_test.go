@@ -68,7 +68,7 @@ func zsCheck(t *testing.T, o *zsObj) []zsPair {
 		}
 		prev = x
 		e := o.dict.Get([]byte(x.member))
-		if e == nil || e.Obj.(*zsNode) != x {
+		if e == nil || e.Obj().(*zsNode) != x {
 			t.Fatalf("dict entry of %q does not point to its node", x.member)
 		}
 		if len(x.lv) > zsl.level {
@@ -397,11 +397,11 @@ func TestZsSkiplistUpdateInPlace(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		o.add(lim, []byte(fmt.Sprint("m", i)), float64(i), 0)
 	}
-	x := o.dict.Get([]byte("m50")).Obj.(*zsNode)
+	x := o.dict.Get([]byte("m50")).Obj().(*zsNode)
 	o.add(lim, []byte("m50"), 50.5, 0) // stays in place
 	o.add(lim, []byte("m50"), -1, 0)   // moves to the front
 	o.add(lim, []byte("m50"), 1000, 0) // moves to the end
-	if o.dict.Get([]byte("m50")).Obj.(*zsNode) != x || o.zsl.tail != x {
+	if o.dict.Get([]byte("m50")).Obj().(*zsNode) != x || o.zsl.tail != x {
 		t.Fatal("the node of m50 was replaced or is not last")
 	}
 	zsCheck(t, o)
