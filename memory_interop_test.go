@@ -3,16 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestRSSStaysWithinMaxmemory is issue 5's bound: with maxmemory 256mb and
@@ -175,4 +179,50 @@ func infoInt(t *testing.T, info, field string) int64 {
 	}
 	t.Fatalf("INFO has no %s", field)
 	return 0
+}
+
+// TestInteropLRUDataInRDB: under allkeys-lru duva's dump carries each key's
+// idle time (RDB_OPCODE_IDLE), under allkeys-lfu its counter (RDB_OPCODE_FREQ);
+// the file passes redis-check-rdb and a real redis-server with the same policy
+// reads them back, and duva reads Redis's.
+func TestInteropLRUDataInRDB(t *testing.T) {
+	needTools(t, "redis-server", "redis-check-rdb")
+	ctx := context.Background()
+	for _, tc := range []struct{ policy, opt string }{{"allkeys-lru", "IDLETIME"}, {"allkeys-lfu", "FREQ"}} {
+		t.Run(tc.policy, func(t *testing.T) {
+			dir := t.TempDir()
+			d := startDuvaIn(t, dir, "--maxmemory-policy", tc.policy)
+			c := goClient(t, d.addr)
+			if err := c.Set(ctx, "src", "v", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			dump := c.Dump(ctx, "src").Val()
+			if err := c.Do(ctx, "RESTORE", "k", "0", dump, tc.opt, "200").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Save(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if out := checkTool(t, "redis-check-rdb", filepath.Join(dir, "dump.rdb")); !strings.Contains(out, "RDB looks OK!") {
+				t.Fatalf("redis-check-rdb:\n%s", out)
+			}
+			r := goClient(t, startRedisIn(t, dir, "--maxmemory-policy", tc.policy).addr)
+			check := func(who string, c *redis.Client) {
+				t.Helper()
+				if tc.opt == "IDLETIME" {
+					if idle := c.ObjectIdleTime(ctx, "k").Val(); idle < 200*time.Second || idle > 210*time.Second {
+						t.Fatalf("%s: OBJECT IDLETIME k = %v, want about 200s", who, idle)
+					}
+				} else if f := c.ObjectFreq(ctx, "k").Val(); f != 200 {
+					t.Fatalf("%s: OBJECT FREQ k = %d, want 200", who, f)
+				}
+			}
+			check("redis-server loading duva's dump", r)
+			// And back: Redis's own dump (over duva's, in the same directory) into duva.
+			if err := r.Save(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			check("duva loading redis-server's dump", goClient(t, startDuvaIn(t, dir, "--maxmemory-policy", tc.policy).addr))
+		})
+	}
 }

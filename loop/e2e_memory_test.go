@@ -335,3 +335,42 @@ func TestMemoryReports(t *testing.T) {
 	require.Contains(t, help, "DOCTOR")
 	require.EqualError(t, c.Do(ctx, "MEMORY", "NOPE").Err(), fmt.Sprintf("ERR unknown subcommand 'NOPE'. Try MEMORY HELP."))
 }
+
+// TestLRUAndLFUDataSurviveRestart: under an LRU policy the RDB keeps each key's
+// idle time (RDB_OPCODE_IDLE), under an LFU policy its counter (RDB_OPCODE_FREQ),
+// as Redis's dump does, and loading restores them.
+func TestLRUAndLFUDataSurviveRestart(t *testing.T) {
+	for _, tc := range []struct{ policy, opt, arg string }{
+		{"allkeys-lru", "IDLETIME", "1000"},
+		{"volatile-lfu", "FREQ", "100"},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"--dir", dir, "--maxmemory-policy", tc.policy}
+			c, s := memClient(t, args...)
+			ctx := context.Background()
+			require.NoError(t, c.Set(ctx, "src", "v", 0).Err())
+			require.NoError(t, c.RPush(ctx, "lsrc", "a", "b").Err())
+			for _, k := range []string{"src", "lsrc"} {
+				dump := c.Dump(ctx, k).Val()
+				require.NoError(t, c.Do(ctx, "RESTORE", k+"2", "0", dump, tc.opt, tc.arg).Err())
+			}
+			require.NoError(t, c.Save(ctx).Err())
+			s.Instance.Stop("test")
+
+			c2, _ := memClient(t, args...)
+			for _, k := range []string{"src2", "lsrc2"} {
+				if tc.opt == "IDLETIME" {
+					idle, err := c2.ObjectIdleTime(ctx, k).Result()
+					require.NoError(t, err)
+					require.InDelta(t, 1000, idle.Seconds(), 5, k)
+					require.Less(t, c2.ObjectIdleTime(ctx, k[:len(k)-1]).Val(), 10*time.Second)
+				} else {
+					require.Equal(t, int64(100), c2.ObjectFreq(ctx, k).Val(), k)
+					f := c2.ObjectFreq(ctx, k[:len(k)-1]).Val() // SET, then DUMP's access
+					require.True(t, f >= 5 && f <= 7, "%s freq %d", k, f)
+				}
+			}
+		})
+	}
+}

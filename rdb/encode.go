@@ -43,6 +43,12 @@ func AppendExpireMs(dst []byte, ms int64) []byte {
 // AppendType appends an object type id or opcode.
 func AppendType(dst []byte, t byte) []byte { return append(dst, t) }
 
+// AppendIdle writes the LRU idle time in seconds of the next key (RDB_OPCODE_IDLE).
+func AppendIdle(dst []byte, seconds uint64) []byte { return AppendLen(append(dst, OpIdle), seconds) }
+
+// AppendFreq writes the LFU counter of the next key (RDB_OPCODE_FREQ).
+func AppendFreq(dst []byte, freq uint8) []byte { return append(dst, OpFreq, freq) }
+
 // AppendLen appends n in the RDB length encoding: 6 bits, 14 bits, or a
 // 0x80/0x81 marker and 32/64 bits big-endian (rdbSaveLen).
 func AppendLen(dst []byte, n uint64) []byte {

@@ -49,6 +49,10 @@ type Value struct {
 	Elems  [][]byte  // list elements in order; set members; hash field, value, field, value...; zset members
 	Scores []float64 // KindZSet: the score of Elems[i]
 	Type   byte      // the RDB type id it was stored with
+	// Idle and Freq are the key's LRU idle seconds (RDB_OPCODE_IDLE) and LFU
+	// counter (RDB_OPCODE_FREQ), -1 when the file has none for the key.
+	Idle int64
+	Freq int
 }
 
 // Handler receives what Load decodes, in file order. An error it returns
@@ -152,6 +156,7 @@ func (d *decoder) load(h Handler, info *Info) error {
 
 	db := 0
 	expire, hasExpire := int64(0), false
+	idle, freq := int64(-1), -1
 	for {
 		if d.opt.Progress != nil && d.off >= d.next {
 			d.opt.Progress(d.off)
@@ -176,14 +181,18 @@ func (d *decoder) load(h Handler, info *Info) error {
 			expire, hasExpire = int64(int32(binary.LittleEndian.Uint32(d.tmp[:])))*1000, true
 			continue
 		case OpFreq:
-			if _, err := d.readByte(); err != nil {
+			f, err := d.readByte()
+			if err != nil {
 				return err
 			}
+			freq = int(f)
 			continue
 		case OpIdle:
-			if _, err := d.readLen(); err != nil {
+			n, err := d.readLen()
+			if err != nil {
 				return err
 			}
+			idle = int64(min(n, math.MaxInt64))
 			continue
 		case OpEOF:
 			return d.checksum(ver)
@@ -263,6 +272,8 @@ func (d *decoder) load(h Handler, info *Info) error {
 			}
 		}
 		expire, hasExpire = 0, false
+		d.v.Idle, d.v.Freq = idle, freq
+		idle, freq = -1, -1
 		if empty {
 			continue
 		}
@@ -558,7 +569,7 @@ func kindOf(t byte) byte {
 // reports a collection without elements, which Redis drops on load.
 func (d *decoder) readObject(t byte, at int64) (empty bool, err error) {
 	d.arena, d.spans = d.arena[:0], d.spans[:0]
-	d.v = Value{Kind: kindOf(t), Type: t, Elems: d.v.Elems[:0], Scores: d.v.Scores[:0]}
+	d.v = Value{Kind: kindOf(t), Type: t, Elems: d.v.Elems[:0], Scores: d.v.Scores[:0], Idle: -1, Freq: -1}
 	switch t {
 	case TypeString:
 		s, err := d.readString(d.arena)

@@ -200,6 +200,26 @@ func setIdle(e *Entry, p *memPolicy, nowMs, idleSec, freq int64) {
 	}
 }
 
+// lruInfo is what an RDB file keeps of a key's LRU/LFU data (Redis's
+// rdbSaveKeyValuePair): the idle seconds under an LRU policy, the decayed LFU
+// counter under an LFU policy; -1 when not saved.
+type lruInfo struct {
+	idle int64
+	freq int
+}
+
+var noLRUInfo = lruInfo{-1, -1}
+
+func lruInfoOf(e *Entry, p *memPolicy, nowMs int64) lruInfo {
+	switch p.policy {
+	case policyAllKeysLRU, policyVolatileLRU:
+		return lruInfo{idleMs(e.meta&entryLRUMask, nowMs) / 1000, -1}
+	case policyAllKeysLFU, policyVolatileLFU:
+		return lruInfo{-1, int(lfuDecr(e.meta&entryLRUMask, p, nowMs))}
+	}
+	return noLRUInfo
+}
+
 // ---- accounting ----
 
 // memNow is the bytes s's keyspace tables hold (holder only).

@@ -588,11 +588,12 @@ type batchEntry struct {
 	db, keyEnd, valEnd int // key is buf[start:keyEnd], value buf[keyEnd:valEnd]
 	start              int
 	expire             int64
+	li                 lruInfo // the file's IDLE/FREQ for the key
 }
 
 const loadBatch = 256
 
-func (l *loader) addString(db int, key, val []byte, expire int64) {
+func (l *loader) addString(db int, key, val []byte, expire int64, li lruInfo) {
 	if l.batches == nil {
 		l.batches = make([]stringBatch, len(l.e.shards))
 	}
@@ -601,7 +602,7 @@ func (l *loader) addString(db int, key, val []byte, expire int64) {
 	start := len(b.buf)
 	b.buf = append(b.buf, key...)
 	b.buf = append(b.buf, val...)
-	b.ents = append(b.ents, batchEntry{db: db, start: start, keyEnd: start + len(key), valEnd: len(b.buf), expire: expire})
+	b.ents = append(b.ents, batchEntry{db: db, start: start, keyEnd: start + len(key), valEnd: len(b.buf), expire: expire, li: li})
 	if len(b.ents) >= loadBatch {
 		l.flushStrings(i)
 	}
@@ -615,7 +616,8 @@ func (l *loader) flushStrings(i int) {
 	b := &l.batches[i]
 	s := l.e.shards[i]
 	l.need[0] = i
-	meta := newKeyMeta(l.e.memPolicy(), time.Now().UnixMilli())
+	pol, now := l.e.memPolicy(), time.Now().UnixMilli()
+	meta := newKeyMeta(pol, now)
 	l.w.do(l.need[:1], func(*Worker) {
 		for _, be := range b.ents {
 			key, val := b.buf[be.start:be.keyEnd], b.buf[be.keyEnd:be.valEnd]
@@ -633,6 +635,7 @@ func (l *loader) flushStrings(i int) {
 				e.SetStr(val)
 			}
 			e.Type = TypeString
+			setIdle(e, pol, now, be.li.idle, int64(be.li.freq))
 			if be.expire != 0 {
 				d.SetExpire(e, be.expire)
 			}
@@ -680,7 +683,7 @@ func (l *loader) Key(db int, key []byte, expireMs int64, v *rdb.Value) error {
 		time.Sleep(l.keyDelay) // key-load-delay (debug)
 	}
 	if v.Kind == rdb.KindString {
-		l.addString(db, key, v.Str, expireMs)
+		l.addString(db, key, v.Str, expireMs, lruInfo{v.Idle, v.Freq})
 		return nil
 	}
 	args, b, ok := valueCommand(l.args[:0], l.buf[:0], key, v)
@@ -698,6 +701,14 @@ func (l *loader) Key(db int, key []byte, expireMs int64, v *rdb.Value) error {
 		b = strconv.AppendInt(b, expireMs, 10)
 		args = append(args[:0], bPEXPIREAT, key, b[m:])
 		l.exec(args)
+	}
+	if v.Idle >= 0 || v.Freq >= 0 {
+		l.need[0] = l.e.ShardOf(key)
+		l.w.do(l.need[:1], func(*Worker) {
+			if e := l.e.shards[l.need[0]].dbs[db].Get(key); e != nil {
+				setIdle(e, l.e.memPolicy(), time.Now().UnixMilli(), v.Idle, int64(v.Freq))
+			}
+		})
 	}
 	l.buf, l.args = b[:0], args[:0]
 	return nil

@@ -52,16 +52,17 @@ const snapshotYield = 100 * time.Microsecond
 type entryWriter interface {
 	// appendDB starts database db (keys and expires: counts at the start point).
 	appendDB(dst []byte, db int, keys, expires int64) []byte
-	// appendEntry serialises one key with its TTL.
-	appendEntry(dst []byte, e *Entry) []byte
+	// appendEntry serialises one key with its TTL and LRU/LFU data.
+	appendEntry(dst []byte, e *Entry, li lruInfo) []byte
 	// appendString serialises a string key (staged by a step, see unstage).
-	appendString(dst, key, val []byte, expire int64) []byte
+	appendString(dst, key, val []byte, expire int64, li lruInfo) []byte
 }
 
 // snapshot is one running snapshot.
 type snapshot struct {
 	epoch   uint32
 	now     int64       // start point, unix ms
+	pol     *memPolicy  // at the start point: which LRU/LFU data the RDB keeps
 	ew      entryWriter // the driver's (database headers)
 	all     []int       // every shard index
 	keys    []int64     // per db, at the start point
@@ -84,6 +85,8 @@ type shardSnap struct {
 	cursor uint64
 }
 
+func (ss *shardSnap) lruInfo(e *Entry) lruInfo { return lruInfoOf(e, ss.sn.pol, ss.sn.now) }
+
 // preserve is called before a write command changes e (found in table d) while
 // a snapshot runs and has not written it yet.
 func (ss *shardSnap) preserve(d *Dict, e *Entry) {
@@ -94,7 +97,7 @@ func (ss *shardSnap) preserve(d *Dict, e *Entry) {
 	for db, sd := range ss.dicts {
 		if sd == d {
 			n := len(ss.cow[db])
-			ss.cow[db] = ss.ew.appendEntry(ss.cow[db], e)
+			ss.cow[db] = ss.ew.appendEntry(ss.cow[db], e, ss.lruInfo(e))
 			ss.sn.cowSize.Add(int64(len(ss.cow[db]) - n))
 			ss.sn.written.Add(1)
 			return
@@ -146,7 +149,7 @@ func (ss *shardSnap) step(db int, stage []byte) (_ []byte, cow []byte, done bool
 // values are encoded during the step (their structure may change once the
 // shard is released).
 const (
-	stageString  = 's' // expire u64, key len uvarint, key, value len uvarint, value
+	stageString  = 's' // expire u64, idle varint, freq varint, key len uvarint, key, value len uvarint, value
 	stageEncoded = 'e' // len u64, bytes ready for the output
 )
 
@@ -154,6 +157,9 @@ func (ss *shardSnap) stageEntry(dst []byte, e *Entry) []byte {
 	if e.Type == TypeString {
 		dst = append(dst, stageString)
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(e.Expire()))
+		li := ss.lruInfo(e)
+		dst = binary.AppendVarint(dst, li.idle)
+		dst = binary.AppendVarint(dst, int64(li.freq))
 		dst = binary.AppendUvarint(dst, uint64(len(e.Key())))
 		dst = append(dst, e.Key()...)
 		dst = binary.AppendUvarint(dst, uint64(len(e.Str())))
@@ -161,7 +167,7 @@ func (ss *shardSnap) stageEntry(dst []byte, e *Entry) []byte {
 	}
 	dst = append(dst, stageEncoded, 0, 0, 0, 0, 0, 0, 0, 0)
 	mark := len(dst)
-	dst = ss.ew.appendEntry(dst, e)
+	dst = ss.ew.appendEntry(dst, e, ss.lruInfo(e))
 	binary.LittleEndian.PutUint64(dst[mark-8:], uint64(len(dst)-mark))
 	return dst
 }
@@ -180,6 +186,10 @@ func unstage(dst, stage []byte, ew entryWriter) []byte {
 		}
 		expire := int64(binary.LittleEndian.Uint64(stage[p:]))
 		p += 8
+		idle, k := binary.Varint(stage[p:])
+		p += k
+		freq, k := binary.Varint(stage[p:])
+		p += k
 		kl, k := binary.Uvarint(stage[p:])
 		p += k
 		key := stage[p : p+int(kl)]
@@ -188,7 +198,7 @@ func unstage(dst, stage []byte, ew entryWriter) []byte {
 		p += k
 		val := stage[p : p+int(vl)]
 		p += int(vl)
-		dst = ew.appendString(dst, key, val, expire)
+		dst = ew.appendString(dst, key, val, expire, lruInfo{idle, int(freq)})
 	}
 	return dst
 }
@@ -231,7 +241,7 @@ func (s *Shard) flushDB(db int) {
 // driver's worker (not an event loop's). Every started snapshot must be
 // walked (walkSnapshot) or ended (endSnapshot).
 func (e *Engine) startSnapshot(w *Worker, mk func() entryWriter, onStart func(sn *snapshot)) *snapshot {
-	sn := &snapshot{ew: mk(), keys: make([]int64, e.ndb), expires: make([]int64, e.ndb), all: make([]int, len(e.shards))}
+	sn := &snapshot{ew: mk(), pol: e.memPolicy(), keys: make([]int64, e.ndb), expires: make([]int64, e.ndb), all: make([]int, len(e.shards))}
 	for i := range sn.all {
 		sn.all[i] = i
 	}

@@ -36,20 +36,31 @@ func (r *rdbEntries) str(dst, s []byte) []byte { return rdb.AppendString(dst, s,
 
 // appendString writes a string key staged by a snapshot step (the same
 // bytes appendEntry writes for a string entry).
-func (r *rdbEntries) appendString(dst, key, val []byte, expire int64) []byte {
-	if expire != 0 {
-		dst = rdb.AppendExpireMs(dst, expire)
-	}
+func (r *rdbEntries) appendString(dst, key, val []byte, expire int64, li lruInfo) []byte {
+	dst = r.appendMeta(dst, expire, li)
 	dst = rdb.AppendType(dst, rdb.TypeString)
 	dst = r.str(dst, key)
 	return r.str(dst, val)
 }
 
-func (r *rdbEntries) appendEntry(dst []byte, e *Entry) []byte {
-	if e.Expire() != 0 {
-		dst = rdb.AppendExpireMs(dst, e.Expire())
-	}
+func (r *rdbEntries) appendEntry(dst []byte, e *Entry, li lruInfo) []byte {
+	dst = r.appendMeta(dst, e.Expire(), li)
 	return r.appendObject(dst, e, true)
+}
+
+// appendMeta writes what precedes a key record: its expiry, then its LRU idle
+// time or LFU counter (in Redis's order).
+func (r *rdbEntries) appendMeta(dst []byte, expire int64, li lruInfo) []byte {
+	if expire != 0 {
+		dst = rdb.AppendExpireMs(dst, expire)
+	}
+	if li.idle >= 0 {
+		dst = rdb.AppendIdle(dst, uint64(li.idle))
+	}
+	if li.freq >= 0 {
+		dst = rdb.AppendFreq(dst, uint8(li.freq))
+	}
+	return dst
 }
 
 // head writes an object's type byte and, for a key record, its key.
@@ -188,7 +199,7 @@ func (a *aofEntries) flush(dst []byte, cmd, key []byte, items [][]byte, per int)
 	return dst
 }
 
-func (a *aofEntries) appendString(dst, key, val []byte, expire int64) []byte {
+func (a *aofEntries) appendString(dst, key, val []byte, expire int64, _ lruInfo) []byte {
 	dst = appendRESPCommand(dst, bSET, key, val)
 	if expire != 0 {
 		dst = appendRESPCommand(dst, bPEXPIREAT, key, strconv.AppendInt(a.num[:0], expire, 10))
@@ -196,12 +207,12 @@ func (a *aofEntries) appendString(dst, key, val []byte, expire int64) []byte {
 	return dst
 }
 
-func (a *aofEntries) appendEntry(dst []byte, e *Entry) []byte {
+func (a *aofEntries) appendEntry(dst []byte, e *Entry, _ lruInfo) []byte {
 	key := keyBytes(e)
 	a.args = a.args[:0]
 	switch e.Type {
 	case TypeString:
-		return a.appendString(dst, key, e.Str(), e.Expire())
+		return a.appendString(dst, key, e.Str(), e.Expire(), noLRUInfo)
 	case TypeList:
 		l := e.Obj().(*lstList)
 		for it := l.iter(0, false); ; {
