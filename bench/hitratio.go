@@ -354,21 +354,16 @@ func hitConnLoad(ctx context.Context, cfg *config, rc *respConn, gen *scrambledZ
 			return c, ioErr(ctx, err)
 		}
 		missed = missed[:0]
-		for j := range b {
-			v, err := rc.readReply()
-			var re respError
-			switch {
-			case errors.As(err, &re):
-				replyErr(re)
-			case err != nil:
-				return c, ioErr(ctx, err)
-			case v == nil:
+		if err := readReplies(rc, b, replyErr, func(j int, v any) {
+			if v == nil {
 				missed = append(missed, j)
-			default:
+			} else {
 				c.Hits++
 			}
-			c.Gets++
+		}); err != nil {
+			return c, ioErr(ctx, err)
 		}
+		c.Gets += int64(b)
 		c.Misses += int64(len(missed))
 		done += b
 		if len(missed) == 0 {
@@ -380,21 +375,34 @@ func hitConnLoad(ctx context.Context, cfg *config, rc *respConn, gen *scrambledZ
 		if err := rc.w.Flush(); err != nil {
 			return c, ioErr(ctx, err)
 		}
-		for range missed {
-			v, err := rc.readReply()
-			var re respError
-			switch {
-			case errors.As(err, &re):
-				replyErr(re)
-			case err != nil:
-				return c, ioErr(ctx, err)
-			case v != "OK":
+		if err := readReplies(rc, len(missed), replyErr, func(_ int, v any) {
+			if v != "OK" {
 				replyErr(respError(fmt.Sprintf("SET answered %v", v)))
 			}
-			c.Sets++
+		}); err != nil {
+			return c, ioErr(ctx, err)
 		}
+		c.Sets += int64(len(missed))
 	}
 	return c, nil
+}
+
+// readReplies reads n pipelined replies: error replies go to onErr, the
+// others to onValue with their index; it stops at a connection error.
+func readReplies(rc *respConn, n int, onErr func(respError), onValue func(j int, v any)) error {
+	for j := 0; j < n; j++ {
+		v, err := rc.readReply()
+		var re respError
+		switch {
+		case errors.As(err, &re):
+			onErr(re)
+		case err != nil:
+			return err
+		default:
+			onValue(j, v)
+		}
+	}
+	return nil
 }
 
 // ioErr drops the connection errors caused by the context closing it.

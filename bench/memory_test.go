@@ -12,15 +12,7 @@ import (
 // GODEBUG=gctrace=1 and loaded with redis-benchmark -t set -P 32: slog lines
 // and gctrace lines interleaved.
 func TestParseGCTraceDuvaLog(t *testing.T) {
-	f, err := os.Open("testdata/gctrace_duva.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cycles, err := parseGCTrace(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cycles := duvaGCTrace(t)
 	if len(cycles) != 7 {
 		t.Fatalf("got %d cycles, want 7", len(cycles))
 	}
@@ -73,15 +65,7 @@ func TestParseGCTraceLine(t *testing.T) {
 }
 
 func TestGCInWindow(t *testing.T) {
-	f, err := os.Open("testdata/gctrace_duva.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cycles, err := parseGCTrace(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cycles := duvaGCTrace(t)
 	start := time.Date(2026, 11, 29, 17, 49, 26, 0, time.UTC)
 	at := func(s float64) time.Time { return start.Add(time.Duration(s * float64(time.Second))) }
 	// Cycles 5 (@1.082s) and 6 (@1.680s) start inside [1.0 s, 2.0 s].
@@ -183,4 +167,19 @@ func TestKeyNameAndShortCount(t *testing.T) {
 			t.Errorf("shortCount(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// duvaGCTrace parses testdata/gctrace_duva.log.
+func duvaGCTrace(t *testing.T) []gcCycle {
+	t.Helper()
+	f, err := os.Open("testdata/gctrace_duva.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cycles, err := parseGCTrace(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cycles
 }
