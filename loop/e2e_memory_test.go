@@ -374,3 +374,94 @@ func TestLRUAndLFUDataSurviveRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestEvictionUnderMixedLoad: 8 clients run a mix of every type's writes,
+// RENAME, EXPIRE, APPEND and SETRANGE over a small budget while BGSAVE and
+// BGREWRITEAOF run again and again. Nothing but -OOM-free success is expected,
+// the budget holds, and a restart from the AOF (and from the last dump) holds
+// exactly the keys the server held.
+func TestEvictionUnderMixedLoad(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--shards", "4", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always"}
+	c, s := memClient(t, args...)
+	ctx := context.Background()
+	max := setBudget(t, c, "allkeys-lru", 300_000)
+	stop := time.Now().Add(3 * time.Second)
+	errc := make(chan error, 16)
+	for w := 0; w < 8; w++ {
+		go func(w int) {
+			cl := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+			defer cl.Close()
+			rnd := uint64(w)*0x9E3779B97F4A7C15 + 1
+			next := func(n int) int {
+				rnd ^= rnd << 13
+				rnd ^= rnd >> 7
+				rnd ^= rnd << 17
+				return int(rnd % uint64(n))
+			}
+			for i := 0; time.Now().Before(stop); i++ {
+				p := cl.Pipeline()
+				for k := 0; k < 50; k++ {
+					key := fmt.Sprintf("%c:%d", "shlzak"[next(6)], next(5000))
+					switch key[0] {
+					case 's':
+						p.Set(ctx, key, strings.Repeat("v", 1+next(300)), 0)
+					case 'h':
+						p.HSet(ctx, key, "f"+strconv.Itoa(next(200)), strings.Repeat("x", next(100)))
+					case 'l':
+						p.RPush(ctx, key, strings.Repeat("e", next(80)))
+					case 'z':
+						p.ZAdd(ctx, key, redis.Z{Score: float64(next(1000)), Member: "m" + strconv.Itoa(next(300))})
+					case 'a':
+						p.Append(ctx, key, strings.Repeat("a", next(50)))
+						p.SetRange(ctx, key, int64(next(100)), "r")
+					case 'k':
+						p.SAdd(ctx, key, next(100000))
+						p.Expire(ctx, key, time.Duration(1+next(100))*time.Second)
+						p.Rename(ctx, key, "k:"+strconv.Itoa(next(5000)))
+					}
+				}
+				cmds, _ := p.Exec(ctx)
+				for _, cmd := range cmds {
+					if err := cmd.Err(); err != nil && err.Error() != "ERR no such key" {
+						errc <- fmt.Errorf("%v: %w", cmd.Args(), err)
+						return
+					}
+				}
+			}
+			errc <- nil
+		}(w)
+	}
+	go func() {
+		for time.Now().Before(stop) {
+			c.BgSave(ctx)
+			time.Sleep(50 * time.Millisecond)
+			c.BgRewriteAOF(ctx)
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	for w := 0; w < 8; w++ {
+		require.NoError(t, <-errc)
+	}
+	require.Greater(t, infoField(t, c, "stats", "evicted_keys"), int64(0))
+	require.LessOrEqual(t, usedMemory(t, c), max+64<<10)
+
+	// Let the background work finish, lift the budget, then compare a restart.
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		if infoField(t, c, "persistence", "rdb_bgsave_in_progress")+infoField(t, c, "persistence", "aof_rewrite_in_progress") != 0 {
+			return fmt.Errorf("background save running")
+		}
+		return nil
+	})
+	require.NoError(t, c.ConfigSet(ctx, "maxmemory", "0").Err())
+	time.Sleep(100 * time.Millisecond)
+	for k := 0; k < 5000; k++ { // no TTL may run out between the two readings
+		c.Persist(ctx, "k:"+strconv.Itoa(k))
+	}
+	want := testutil.Dataset(t, s.Addr, 1, false)
+	s.Instance.Stop("test")
+	_, s2 := memClient(t, args...)
+	if got := testutil.Dataset(t, s2.Addr, 1, false); got != want {
+		t.Fatalf("restart from the AOF differs (-before +after):\n%s", testutil.DiffLines(want, got))
+	}
+}

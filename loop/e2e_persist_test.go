@@ -726,3 +726,41 @@ func TestPersistDiskFull(t *testing.T) {
 		t.Fatalf("after the disk recovered, the AOF lost data:\n%s", testutil.DiffLines(before, got))
 	}
 }
+
+// TestAOFBaseKeepsExpiredKeysForLaterCommands: the AOF's RDB base keeps a key
+// whose TTL has passed by the time it loads, and so must the PEXPIREAT that
+// rebuilds a collection's TTL while loading (Redis's checkAlreadyExpired is
+// off while loading): a PERSIST later in the AOF keeps the key.
+func TestAOFBaseKeepsExpiredKeysForLaterCommands(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--dir", dir, "--appendonly", "yes", "--appendfsync", "always"}
+	a := testutil.StartServer(t, args...)
+	c := redis.NewClient(&redis.Options{Addr: a.Addr})
+	defer c.Close()
+	ctx := context.Background()
+	require.NoError(t, c.SAdd(ctx, "set", "m").Err())
+	require.NoError(t, c.HSet(ctx, "hash", "f", "v").Err())
+	require.NoError(t, c.Set(ctx, "str", "v", 0).Err())
+	for _, k := range []string{"set", "hash", "str"} {
+		require.NoError(t, c.PExpire(ctx, k, 500*time.Millisecond).Err())
+	}
+	require.NoError(t, c.BgRewriteAOF(ctx).Err())
+	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := infoField(t, c, "persistence", "aof_rewrite_in_progress"); n != 0 {
+			return fmt.Errorf("rewrite running")
+		}
+		return nil
+	})
+	for _, k := range []string{"set", "hash", "str"} {
+		require.Equal(t, true, c.Persist(ctx, k).Val(), k)
+	}
+	time.Sleep(600 * time.Millisecond) // the TTLs in the base have passed
+	a.Instance.Stop("test")
+
+	b := testutil.StartServer(t, args...)
+	c2 := redis.NewClient(&redis.Options{Addr: b.Addr})
+	defer c2.Close()
+	for _, k := range []string{"set", "hash", "str"} {
+		require.Equal(t, time.Duration(-1), c2.TTL(ctx, k).Val(), k)
+	}
+}

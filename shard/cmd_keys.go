@@ -103,6 +103,14 @@ func typeName(e *Entry) string {
 // isExpired reports whether e's TTL has passed at the command's time.
 func isExpired(c *Ctx, e *Entry) bool { return e.Expire() != 0 && e.Expire() <= c.Now }
 
+// alreadyExpired is Redis's checkAlreadyExpired: an expiry time that has passed
+// deletes the key at once, except while loading, where the command only sets
+// it (an AOF's RDB base keeps expired keys, and a later command of the AOF may
+// still need them, say a PERSIST).
+func (c *Ctx) alreadyExpired(when int64) bool {
+	return when <= c.Now && (c.Client == nil || !c.Client.loader)
+}
+
 // errIntRange is getIntFromObjectOrReply's error for an integer beyond a C int.
 const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
 
@@ -613,7 +621,7 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 			return
 		}
 	}
-	if when <= c.Now {
+	if c.alreadyExpired(when) {
 		c.Remove(key) // a time in the past deletes the key
 		c.Rewrite(bDEL, key)
 	} else {

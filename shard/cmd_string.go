@@ -322,7 +322,7 @@ func getexCommand(c *Ctx) {
 	}
 	c.Bulk(e.Str())
 	switch {
-	case flags&(setEXAT|setPXAT) != 0 && when <= c.Now:
+	case flags&(setEXAT|setPXAT) != 0 && c.alreadyExpired(when):
 		c.Remove(key) // an absolute time already passed: the key goes now
 		c.Rewrite(bDEL, key)
 	case expire != nil:
