@@ -202,11 +202,12 @@ func (d *Dict) Get(key []byte) *Entry {
 		d.rehash(1)
 	}
 	h := maphash.Bytes(d.seed, key)
+	tag := hashTag(h)
 	t := &d.ht[0]
 	if idx := h & t.mask; d.rehashIdx < 0 || idx >= uint64(d.rehashIdx) {
 		for i := t.head(idx); i != 0; {
 			e := d.rec(i)
-			if d.keyIs(e, key) {
+			if e.meta&entryTagMask == tag && d.keyIs(e, key) {
 				return e
 			}
 			i = e.next
@@ -216,7 +217,7 @@ func (d *Dict) Get(key []byte) *Entry {
 		t = &d.ht[1]
 		for i := t.head(h & t.mask); i != 0; {
 			e := d.rec(i)
-			if d.keyIs(e, key) {
+			if e.meta&entryTagMask == tag && d.keyIs(e, key) {
 				return e
 			}
 			i = e.next
@@ -253,12 +254,18 @@ func (d *Dict) InsertStr(key, val []byte) *Entry {
 	if d.rehashIdx >= 0 {
 		t = &d.ht[1]
 	}
-	s := t.slot(maphash.Bytes(d.seed, key) & t.mask)
+	h := maphash.Bytes(d.seed, key)
+	e.meta |= hashTag(h)
+	s := t.slot(h & t.mask)
 	e.next = *s
 	*s = i
 	t.used++
 	return e
 }
+
+// hashTag is the top bits of a key's hash, kept in its record (Entry.meta) so a
+// lookup skips most other keys of its chain without reading their blobs.
+func hashTag(h uint64) uint32 { return uint32(h>>(64-entryTagBits)) << entryTagShift }
 
 // newRecord returns a fresh record (a free one, or the next of the last slab), set up as an
 // empty string entry with no TTL and no blob yet.
@@ -301,6 +308,7 @@ func (d *Dict) Delete(key []byte) *Entry {
 		d.writeStep()
 	}
 	h := maphash.Bytes(d.seed, key)
+	tag := hashTag(h)
 	for ti := 0; ti < 2; ti++ {
 		t := &d.ht[ti]
 		idx := h & t.mask
@@ -309,7 +317,7 @@ func (d *Dict) Delete(key []byte) *Entry {
 				for pp := &p[idx&dictPageMask]; *pp != 0; {
 					i := *pp
 					e := d.rec(i)
-					if !d.keyIs(e, key) {
+					if e.meta&entryTagMask != tag || !d.keyIs(e, key) {
 						pp = &e.next
 						continue
 					}

@@ -20,8 +20,8 @@ type Entry struct {
 	// or created the key after its start point): a running snapshot with epoch E
 	// still has to write the key iff snap != E (snapshot.go). Holder only.
 	snap uint32
-	// meta: bits 0-23 are Redis's 24-bit LRU clock or LFU data (evict.go), bits 24-31
-	// the entry flags below.
+	// meta: bits 0-23 are Redis's 24-bit LRU clock or LFU data (evict.go), bits 24-25
+	// the entry flags below, bits 26-31 a tag of the key's hash.
 	meta uint32
 	ref  uint32 // blob in the Dict's arena: chunk<<8 | size class
 	off  uint32 // blob offset in its chunk
@@ -35,6 +35,10 @@ const (
 	entryLive    = 1 << 24 // in a Dict (cleared by Delete)
 	entryHasObj  = 1 << 25 // the value is the Go object Dict.objs[aux]
 	entryLRUMask = 1<<24 - 1
+	// Bits 26-31: the top 6 bits of the key's hash (Dict.hashTag).
+	entryTagShift = 26
+	entryTagBits  = 6
+	entryTagMask  = (1<<entryTagBits - 1) << entryTagShift
 )
 
 // String encodings as Redis would report them. EncAuto derives int/embstr/raw
