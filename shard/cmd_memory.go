@@ -48,19 +48,25 @@ func (e *Engine) memOverview() memOverview {
 
 func ratio(a, b int64) float64 { return float64(a) / float64(max64(b, 1)) }
 
-func memoryStatsCommand(c *Ctx) {
+// freshMemOverview is memOverview with every shard's figures refreshed first
+// (RouteAll: the caller holds every shard).
+func (c *Ctx) freshMemOverview() memOverview {
 	for _, s := range c.e.shards {
 		s.memDirty = true
-		s.publishMem() // held: fresh figures
+		s.publishMem()
 	}
-	m := c.e.memOverview()
+	return c.e.memOverview()
+}
+
+func memoryStatsCommand(c *Ctx) {
+	m := c.freshMemOverview()
 	type dbOverhead struct{ main, expires int64 }
 	dbs := make([]dbOverhead, c.e.ndb)
 	hasKeys := make([]bool, c.e.ndb)
 	for _, s := range c.e.shards {
 		for i, d := range s.dbs {
-			dbs[i].main += int64(d.Len())*(dictRecordBytes) + int64(d.ht[0].size+d.ht[1].size)*4
-			dbs[i].expires += int64(d.VolatileLen()) * 16
+			dbs[i].main += d.overheadMain()
+			dbs[i].expires += d.overheadExpires()
 			hasKeys[i] = hasKeys[i] || d.Len() > 0
 		}
 	}
@@ -124,11 +130,7 @@ func memoryStatsCommand(c *Ctx) {
 // figures duva has: an (almost) empty instance, a past peak far above the current
 // use, and a resident set much larger than what duva accounts for.
 func memoryDoctorCommand(c *Ctx) {
-	for _, s := range c.e.shards {
-		s.memDirty = true
-		s.publishMem()
-	}
-	m := c.e.memOverview()
+	m := c.freshMemOverview()
 	var report string
 	bigPeak := float64(m.peak)/float64(max64(m.used, 1)) > 1.5
 	highFrag := ratio(m.rss, m.used) > 1.4 && m.rss-m.used > 10<<20

@@ -71,9 +71,13 @@ const (
 	dictSlabShift = 12
 	dictSlabSize  = 1 << dictSlabShift
 	dictSlabMask  = dictSlabSize - 1
-	// Bytes a live key costs in the table besides its blob: the record and its share of a
-	// bucket array at load factor 1.
-	dictRecordBytes = int64(unsafe.Sizeof(Entry{}))
+	// What a live key costs its table besides its blob (MemUsed, Entry.memUsage): its
+	// record, a bucket slot (at load factor 1), a TTL slot if it has a TTL, an object
+	// slot (interface and accounting) if its value is a collection.
+	dictRecordBytes  = int64(unsafe.Sizeof(Entry{}))
+	dictBucketBytes  = int64(unsafe.Sizeof(uint32(0)))
+	dictVolSlotBytes = int64(unsafe.Sizeof(volSlot{}))
+	dictObjSlotBytes = int64(unsafe.Sizeof(any(nil)) + unsafe.Sizeof(int64(0)))
 )
 
 // Dict is the keyspace hash table of one database (and the big encoding of hashes, sets and
@@ -186,11 +190,8 @@ func (d *Dict) rehashing() bool { return d.rehashIdx >= 0 }
 // keyIs reports whether record e holds key.
 func (d *Dict) keyIs(e *Entry, key []byte) bool {
 	b := d.arena.bytes(e.ref, e.off)
-	if k := b[0]; k < 0x80 { // one-byte length: the common case
-		return int(k) == len(key) && string(b[1:1+len(key)]) == string(key)
-	}
-	n, w := binary.Uvarint(b)
-	return int(n) == len(key) && string(b[w:w+len(key)]) == string(key)
+	start, end := blobKey(b)
+	return end-start == len(key) && string(b[start:end]) == string(key)
 }
 
 // Get returns the entry for key, or nil. It does not allocate (nor retain key).
@@ -600,8 +601,8 @@ func (d *Dict) writeStep() {
 // hashOf hashes the key of record e.
 func (d *Dict) hashOf(e *Entry) uint64 {
 	b := d.arena.bytes(e.ref, e.off)
-	n, w := binary.Uvarint(b)
-	return maphash.Bytes(d.seed, b[w:w+int(n)])
+	start, end := blobKey(b)
+	return maphash.Bytes(d.seed, b[start:end])
 }
 
 // rehash moves up to n non-empty ht[0] buckets into ht[1], visiting at most 10*n empty
@@ -694,14 +695,23 @@ func (d *Dict) resize(want int) {
 // for themselves (AccountObj). Freed memory kept for reuse is not counted (as Redis's
 // used_memory does not count the allocator's free pages); Reserved counts it.
 func (d *Dict) MemUsed() int64 {
-	return int64(d.Len())*dictRecordBytes + int64(d.ht[0].size+d.ht[1].size)*4 +
-		int64(d.vol.n)*16 + d.arena.inUse - d.pendingBytes + int64(len(d.objs)-len(d.freeObjs))*24 + d.objBytes
+	return d.overheadMain() + d.overheadExpires() + d.arena.inUse - d.pendingBytes +
+		int64(len(d.objs)-len(d.freeObjs))*dictObjSlotBytes + d.objBytes
 }
+
+// overheadMain is what the table itself costs its live keys: records and bucket arrays
+// (MEMORY STATS's overhead.hashtable.main).
+func (d *Dict) overheadMain() int64 {
+	return int64(d.Len())*dictRecordBytes + int64(d.ht[0].size+d.ht[1].size)*dictBucketBytes
+}
+
+// overheadExpires is what the TTLs cost (overhead.hashtable.expires).
+func (d *Dict) overheadExpires() int64 { return int64(d.vol.n) * dictVolSlotBytes }
 
 // Reserved is the memory the table has taken from the heap, used or kept for reuse.
 func (d *Dict) Reserved() int64 {
-	return int64(len(d.slabs))*int64(unsafe.Sizeof(entrySlab{})) + int64(d.ht[0].size+d.ht[1].size)*4 +
-		int64(len(d.vol.chunks))*dictVolChunk*16 + d.arena.reserved + int64(cap(d.objs))*24 + d.objBytes
+	return int64(len(d.slabs))*int64(unsafe.Sizeof(entrySlab{})) + int64(d.ht[0].size+d.ht[1].size)*dictBucketBytes +
+		int64(len(d.vol.chunks))*dictVolChunk*dictVolSlotBytes + d.arena.reserved + int64(cap(d.objs))*dictObjSlotBytes + d.objBytes
 }
 
 // dictVolatileSet holds the entries with a TTL (Redis's db->expires, as a set) with their

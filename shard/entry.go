@@ -70,28 +70,46 @@ func (e *Entry) dict() *Dict { return e.slab().d }
 // indexOf returns the record index of e, which must be a record of d.
 func (d *Dict) indexOf(e *Entry) uint32 { return e.slab().base + uint32(e.self) }
 
+// blobKey returns where the key of blob b starts and ends (after its uvarint length).
+func blobKey(b []byte) (start, end int) {
+	if k := b[0]; k < 0x80 { // one-byte length: the common case
+		return 1, 1 + int(k)
+	}
+	n, w := binary.Uvarint(b)
+	return w, w + int(n)
+}
+
 // blob returns e's blob and where its key ends.
 func (e *Entry) blob() (b []byte, keyEnd int) {
 	b = e.dict().arena.bytes(e.ref, e.off)
-	n, w := binary.Uvarint(b)
-	return b, w + int(n)
+	_, keyEnd = blobKey(b)
+	return b, keyEnd
 }
 
 // Key returns the key, as a view of the arena (see Entry).
 func (e *Entry) Key() string {
-	b, end := e.blob()
-	_, w := binary.Uvarint(b)
-	if end == w {
+	k := e.KeyBytes()
+	if len(k) == 0 {
 		return ""
 	}
-	return unsafe.String(&b[w], end-w)
+	return unsafe.String(&k[0], len(k))
 }
 
 // KeyBytes is Key as a byte slice view; it must not be written.
 func (e *Entry) KeyBytes() []byte {
-	b, end := e.blob()
-	_, w := binary.Uvarint(b)
-	return b[w:end:end]
+	b := e.dict().arena.bytes(e.ref, e.off)
+	start, end := blobKey(b)
+	return b[start:end:end]
+}
+
+// moveBlob gives e a new blob of at least size bytes holding the first keep bytes of the
+// old one (b), which is released, and returns the new one.
+func (e *Entry) moveBlob(d *Dict, b []byte, keep, size int) []byte {
+	ref, off, nb := d.arena.alloc(size)
+	copy(nb, b[:keep])
+	d.releaseBlob(e.ref, e.off)
+	e.ref, e.off = ref, off
+	return nb
 }
 
 // Str returns the value of a string entry, as a view of the arena (see Entry); nil when the
@@ -116,14 +134,9 @@ func (e *Entry) SetStr(v []byte) {
 	}
 	b, end := e.blob()
 	if need := end + len(v); need > len(b) || (len(b) > 64 && need*2 < len(b)) {
-		ref, off, nb := d.arena.alloc(need)
-		copy(nb, b[:end])
-		copy(nb[end:], v)
-		d.releaseBlob(e.ref, e.off)
-		e.ref, e.off = ref, off
-	} else {
-		copy(b[end:], v)
+		b = e.moveBlob(d, b, end, need) // (v, if a view of the old blob, stays readable)
 	}
+	copy(b[end:], v)
 	e.aux = uint32(len(v))
 }
 
@@ -205,8 +218,8 @@ func (d *Dict) freeObj(i uint32, keep bool) {
 	d.freeObjs = append(d.freeObjs, i)
 }
 
-// Resize makes the string value (e must hold a string, not an object) n bytes long, keeping its first bytes and zeroing any new
-// ones, and returns the value as a writable view (valid as Str's). Growth leaves room for
+// Resize makes the string value (e must hold a string, not an object) n bytes long,
+// keeping its first bytes and zeroing any new ones, and returns the value as a writable view (valid as Str's). Growth leaves room for
 // more (as Redis's sdsMakeRoomFor: double up to 1 MiB, then 1 MiB more), so a run of
 // APPENDs moves the value O(log n) times.
 func (e *Entry) Resize(n int) []byte {
@@ -217,12 +230,7 @@ func (e *Entry) Resize(n int) []byte {
 		if need >= 1<<20 {
 			room = need + 1<<20
 		}
-		d := e.dict()
-		ref, off, nb := d.arena.alloc(room)
-		copy(nb, b[:end+len(old)])
-		d.releaseBlob(e.ref, e.off)
-		e.ref, e.off = ref, off
-		b = nb
+		b = e.moveBlob(e.dict(), b, end+len(old), room)
 	}
 	if n > len(old) {
 		clear(b[end+len(old) : end+n])
@@ -235,12 +243,12 @@ func (e *Entry) Resize(n int) []byte {
 // slot, the blob at its size class, and the TTL and object slots when it has them. A
 // collection's own bytes are extra (Object.MemoryUsage).
 func (e *Entry) memUsage() int64 {
-	n := dictRecordBytes + 4 + int64(e.dict().arena.capOf(e.ref))
+	n := dictRecordBytes + dictBucketBytes + int64(e.dict().arena.capOf(e.ref))
 	if e.vidx >= 0 {
-		n += 16
+		n += dictVolSlotBytes
 	}
 	if e.meta&entryHasObj != 0 {
-		n += 24
+		n += dictObjSlotBytes
 	}
 	return n
 }

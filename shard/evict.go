@@ -336,20 +336,21 @@ func score(e *Entry, p *memPolicy, nowMs int64) uint64 {
 	return uint64(idleMs(e.meta&entryLRUMask, nowMs))
 }
 
+// sample returns a uniformly random key of d the policy may evict, or nil.
+func (s *Shard) sample(d *Dict, p *memPolicy) *Entry {
+	if p.volatile {
+		return d.RandomVolatile(s.nextRand())
+	}
+	return d.RandomEntry(s.nextRand)
+}
+
 // evictOne deletes one key of s chosen by the policy, and returns the bytes it
 // freed, or -1 if s has no key the policy may evict (holder only).
 func (s *Shard) evictOne(w *Worker, p *memPolicy, nowMs int64) int64 {
 	if p.random {
 		for k := 0; k < len(s.dbs); k++ {
 			db := (s.nextDB + k) % len(s.dbs)
-			d := s.dbs[db]
-			var e *Entry
-			if p.volatile {
-				e = d.RandomVolatile(s.nextRand())
-			} else {
-				e = d.RandomEntry(s.nextRand)
-			}
-			if e != nil {
+			if e := s.sample(s.dbs[db], p); e != nil {
 				s.nextDB = db + 1
 				return s.evictEntry(w, db, e)
 			}
@@ -368,12 +369,7 @@ func (s *Shard) evictOne(w *Worker, p *memPolicy, nowMs int64) int64 {
 			}
 			sampled = true
 			for k := 0; k < p.samples; k++ {
-				var e *Entry
-				if p.volatile {
-					e = d.RandomVolatile(s.nextRand())
-				} else {
-					e = d.RandomEntry(s.nextRand)
-				}
+				e := s.sample(d, p)
 				s.pool.insert(e.KeyBytes(), db, score(e, p, nowMs))
 			}
 		}
